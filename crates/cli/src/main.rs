@@ -1,0 +1,3 @@
+//! The `qbattery` command.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Hermitian eigen-decomposition with ascending eigenvalues.

@@ -1,0 +1,1 @@
+//! Matrix exponential by scaling and squaring with a Padé approximant.

@@ -1,0 +1,1 @@
+//! Partial trace and partial transpose over any set of subsystems of a tensor product.

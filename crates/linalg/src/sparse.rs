@@ -1,0 +1,1 @@
+//! Compressed sparse row (CSR) complex operators and their products with dense matrices.

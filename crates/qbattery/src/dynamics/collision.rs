@@ -1,0 +1,1 @@
+//! Collision (repeated-interaction) maps as sparse Kraus maps.

@@ -1,0 +1,1 @@
+//! Lindblad master equation with time-dependent Hamiltonians, integrated on the density matrix.

@@ -1,0 +1,26 @@
+//! # qbattery
+//!
+//! Model, simulate and optimise quantum batteries.
+//!
+//! Conventions, used everywhere in this crate:
+//! - units ħ = k_B = 1; complex `f64` throughout ([`c64`]);
+//! - the tensor order of a product space is the order in which its subsystems are declared;
+//! - entropies, negativities and steering quantities use base-2 logarithms;
+//! - stored energy E(t) = Tr[H_B ρ_B(t)] − Tr[H_B ρ_B(0)], average power P(t) = E(t)/t.
+//!
+//! Layers: [`space`] and [`operators`] / [`states`] over `qbattery_linalg`;
+//! [`dynamics`] and [`metrics`] over those; [`models`] turn parameters into problems;
+//! [`optimize`] searches protocols.
+
+pub mod dynamics;
+pub mod error;
+pub mod metrics;
+pub mod models;
+pub mod operators;
+pub mod optimize;
+pub mod sector;
+pub mod space;
+pub mod states;
+
+pub use error::{Error, Result, Warning};
+pub use qbattery_linalg::{c64, sparse::CsrMatrix, Mat, MatMut, MatRef};

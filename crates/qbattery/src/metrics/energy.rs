@@ -1,0 +1,1 @@
+//! Stored energy, average power, and their maxima refined between grid points.

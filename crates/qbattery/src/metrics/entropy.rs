@@ -1,0 +1,1 @@
+//! Purity and von Neumann entropy (base 2).

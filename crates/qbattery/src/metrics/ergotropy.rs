@@ -1,0 +1,1 @@
+//! Ergotropy, passive energy and their normalised forms.

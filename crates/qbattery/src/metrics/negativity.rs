@@ -1,0 +1,1 @@
+//! Logarithmic negativity (base 2) for any bipartition.

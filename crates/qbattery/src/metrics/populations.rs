@@ -1,0 +1,1 @@
+//! Populations in an operator's eigenbasis and Fock populations.

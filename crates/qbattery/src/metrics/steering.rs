@@ -1,0 +1,1 @@
+//! Two-qubit entropic steering from joint outcome probabilities.

@@ -1,0 +1,1 @@
+//! Wigner function of a single boson mode on a phase-space grid.

@@ -1,0 +1,1 @@
+//! The Tavis–Cummings / Dicke battery: N two-level cells in one cavity mode.

@@ -1,0 +1,1 @@
+//! Sums of products of local operators, built as sparse matrices on a space or a sector.

@@ -1,0 +1,1 @@
+//! Optimisers: bounded quasi-Newton with exact gradients, multi-start.

@@ -1,0 +1,1 @@
+//! Hilbert spaces as ordered products of subsystems.

@@ -1,0 +1,1 @@
+//! States: kets and density matrices, basis/Fock/coherent/thermal/product/ground states, reduced states.
