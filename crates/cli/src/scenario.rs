@@ -6,7 +6,7 @@
 //! and the field.
 
 use anyhow::{anyhow, bail, Context, Result};
-use qbattery::models::tavis_cummings;
+use qbattery::models::{cavity_chain, tavis_cummings};
 use std::path::{Path, PathBuf};
 
 /// The scenario that runs when no file is given: the Tavis–Cummings battery.
@@ -18,10 +18,12 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../../examples/tavis_cumming
 pub enum Scenario {
     /// N two-level cells in one cavity mode.
     TavisCummings(tavis_cummings::Params),
+    /// A cavity charging a Heisenberg spin-j chain (paper 000).
+    CavityChain(cavity_chain::Params),
 }
 
 /// The model names a scenario may use.
-pub const MODELS: &[&str] = &["tavis_cummings"];
+pub const MODELS: &[&str] = &["tavis_cummings", "cavity_chain"];
 
 /// Where a scenario came from, for messages and provenance.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -64,6 +66,7 @@ pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
     let value = toml::Value::Table(table);
     let scenario = match model.as_str() {
         "tavis_cummings" => Scenario::TavisCummings(value.try_into().map_err(|e| field_error(&model, e))?),
+        "cavity_chain" => Scenario::CavityChain(value.try_into().map_err(|e| field_error(&model, e))?),
         other => bail!("unknown model `{other}`: one of {MODELS:?}"),
     };
     scenario.validate()?;
@@ -79,6 +82,7 @@ impl Scenario {
     pub fn validate(&self) -> Result<()> {
         match self {
             Scenario::TavisCummings(p) => p.validate()?,
+            Scenario::CavityChain(p) => p.validate()?,
         }
         Ok(())
     }
@@ -87,6 +91,7 @@ impl Scenario {
     pub fn model(&self) -> &'static str {
         match self {
             Scenario::TavisCummings(_) => "tavis_cummings",
+            Scenario::CavityChain(_) => "cavity_chain",
         }
     }
 }

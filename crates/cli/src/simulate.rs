@@ -51,6 +51,7 @@ pub fn simulate(path: Option<&Path>, overrides: &[String], out: &Path) -> Result
 pub fn run(scenario: &Scenario) -> qbattery::Result<Trajectory> {
     match scenario {
         Scenario::TavisCummings(p) => qbattery::models::tavis_cummings::simulate(p),
+        Scenario::CavityChain(p) => qbattery::models::cavity_chain::simulate(p),
     }
 }
 
@@ -81,6 +82,13 @@ pub fn info(path: Option<&Path>, overrides: &[String]) -> Result<()> {
     let (scenario, source) = scenario::load(path, overrides)?;
     let problem = match &scenario {
         Scenario::TavisCummings(p) => p.problem()?,
+        Scenario::CavityChain(p) => {
+            let (problem, warnings) = p.problem()?;
+            for w in warnings {
+                println!("warning:    {w}");
+            }
+            problem
+        }
     };
     let plan = simulation::plan(&problem)?;
     println!("scenario:   {}", source.name());
