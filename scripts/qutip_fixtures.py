@@ -750,8 +750,10 @@ def fixture_wigner(out_dir):
         w = qutip.wigner(psi, xvec, xvec)
         results[name] = {"state": how, "levels": psi.shape[0], "w": w.tolist()}
         checks[f"{name}_max_dev_vs_closed_form"] = max_dev(w, closed)
-    results["coherent"]["alpha"] = {"re": alpha_coh.real, "im": alpha_coh.imag}
-    results["even_cat"]["alpha"] = alpha_cat
+    results["coherent"]["alpha_re"] = alpha_coh.real
+    results["coherent"]["alpha_im"] = alpha_coh.imag
+    results["even_cat"]["alpha_re"] = alpha_cat
+    results["even_cat"]["alpha_im"] = 0.0
     print("wigner checks:", checks)
     data = header(
         "Wigner functions (qutip.wigner, method 'clenshaw', g = sqrt(2)) of a Fock, a coherent "
@@ -781,6 +783,7 @@ def fixture_spin_operators(out_dir):
         mats = {c: qutip.jmat(j, c) for c in ("x", "y", "z", "+", "-")}
         ops[label] = {
             "j": j,
+            "two_j": d - 1,
             "dim": d,
             "m_by_index": [j - k for k in range(d)],
             **{name: cmat(mats[c]) for name, c in
