@@ -21,15 +21,15 @@ import platform
 import sys
 import warnings
 
-warnings.filterwarnings("ignore", message="matplotlib not found")
+import numpy as np
+import scipy
+import scipy.sparse
+import scipy.sparse.linalg
+from scipy.special import eval_laguerre
 
-import numpy as np  # noqa: E402
-import qutip  # noqa: E402
-import scipy  # noqa: E402
-import scipy.linalg  # noqa: E402
-import scipy.sparse  # noqa: E402
-import scipy.sparse.linalg  # noqa: E402
-from scipy.special import eval_laguerre  # noqa: E402
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="matplotlib not found")
+    import qutip
 
 GENERATOR = "scripts/qutip_fixtures.py"
 
@@ -442,12 +442,17 @@ def fixture_driven_qubit(out_dir):
 # ---------------------------------------------------------------- 5: paper-000 chain + cavity
 
 
-def chain_model(levels, n_sites, j=1.0, wa=1.0, wc=1.0, big_j=-1.0, gam=0.4, delta=1.0, g=1.0):
+def chain_model(p):
     """Paper 000 (000_e3df25f406468476.txt) Eqs. (2)-(4), tensor order cavity ⊗ spin_1 ⊗ ... .
 
+    `p` holds levels, n_sites, j, omega_a, omega_c, J, gamma, Delta, g.
     Returns (H, H_B embedded, H_B on the chain alone, a, dims).
     """
-    d = int(round(2 * j + 1))
+    levels, n_sites, j = p["levels"], p["n_sites"], p["j"]
+    wa, wc, big_j, gam, delta, g = (
+        p[k] for k in ("omega_a", "omega_c", "J", "gamma", "Delta", "g")
+    )
+    d = round(2 * j + 1)
     chain_dims = [d] * n_sites
     s = {c: qutip.jmat(j, c) for c in ("x", "y", "z", "+", "-")}
 
@@ -497,10 +502,7 @@ CHAIN_PARAMS = {
 
 def fixture_chain(out_dir):
     p = CHAIN_PARAMS
-    h, h_b, h_b_chain, a, dims = chain_model(
-        p["levels"], p["n_sites"], p["j"], p["omega_a"], p["omega_c"], p["J"], p["gamma"],
-        p["Delta"], p["g"],
-    )
+    h, h_b, h_b_chain, a, dims = chain_model(p)
     ground, evals, gap = chain_ground(h_b_chain)
     print(f"spin1_chain_cavity: H_B eigenvalues {np.round(evals, 6)}; gap {gap:.12f}")
     psi0 = qutip.tensor(qutip.basis(p["levels"], p["n_photons"]), ground)
@@ -577,7 +579,12 @@ def ergotropy_np(rho, h):
     """W = Tr[H rho] - sum_k r_k (descending) eps_k (ascending)."""
     r = np.sort(np.linalg.eigvalsh(rho))[::-1]
     eps = np.sort(np.linalg.eigvalsh(h))
-    return float(np.trace(h @ rho).real - np.dot(r, eps)), float(np.dot(r, eps))
+    return float(np.trace(h @ rho).real - np.dot(r, eps))
+
+
+def ergotropy_in_bounds(rho, h, w, tol=1e-12):
+    """0 <= W <= Tr[H rho] - eps_0."""
+    return bool(-tol <= w <= np.trace(h @ rho).real - np.linalg.eigvalsh(h)[0] + tol)
 
 
 METRIC_STATES = [
@@ -623,8 +630,8 @@ def fixture_metrics(out_dir):
         pur = float((rho * rho).tr().real)
         ln_q = log_negativity_qutip(rho, 0)
         ln_np = log_negativity_np(rf, dims, 0)
-        w_diag, passive_diag = ergotropy_np(rf, h_diag.full())
-        w_full, passive_full = ergotropy_np(rf, h_full.full())
+        w_diag = ergotropy_np(rf, h_diag.full())
+        w_full = ergotropy_np(rf, h_full.full())
         states.append(
             {
                 "name": name,
@@ -653,12 +660,8 @@ def fixture_metrics(out_dir):
                 "log_negativity_dev_qutip_vs_numpy": abs(ln_q - ln_np),
                 "trace_minus_1": float(abs(rho.tr() - 1)),
                 "min_eigenvalue": float(ev.min()),
-                "ergotropy_bounds_ok": bool(
-                    -1e-12 <= w_diag <= np.trace(h_diag.full() @ rf).real
-                    - np.linalg.eigvalsh(h_diag.full())[0] + 1e-12
-                    and -1e-12 <= w_full <= np.trace(h_full.full() @ rf).real
-                    - np.linalg.eigvalsh(h_full.full())[0] + 1e-12
-                ),
+                "ergotropy_bounds_ok": ergotropy_in_bounds(rf, h_diag.full(), w_diag)
+                and ergotropy_in_bounds(rf, h_full.full(), w_full),
             }
         )
     print("metrics_states checks:", json.dumps(checks, indent=1))
@@ -778,16 +781,16 @@ def fixture_wigner(out_dir):
 def fixture_spin_operators(out_dir):
     ops = {}
     checks = {}
+    names = ("x", "y", "z", "plus", "minus")
     for label, j in (("1/2", 0.5), ("1", 1.0), ("3/2", 1.5)):
-        d = int(round(2 * j + 1))
+        d = round(2 * j + 1)
         mats = {c: qutip.jmat(j, c) for c in ("x", "y", "z", "+", "-")}
         ops[label] = {
             "j": j,
             "two_j": d - 1,
             "dim": d,
             "m_by_index": [j - k for k in range(d)],
-            **{name: cmat(mats[c]) for name, c in
-               (("x", "x"), ("y", "y"), ("z", "z"), ("plus", "+"), ("minus", "-"))},
+            **{name: cmat(mats[c]) for name, c in zip(names, "xyz+-")},
         }
         sx, sy, sz = mats["x"], mats["y"], mats["z"]
         casimir = sx * sx + sy * sy + sz * sz
@@ -836,10 +839,7 @@ BENCH_PARAMS = {
 def bench_problem():
     """The issue-2 benchmark: paper-000 model, cavity(14) ⊗ spin-1 ^ 3 (dimension 378)."""
     p = BENCH_PARAMS
-    h, h_b, h_b_chain, a, dims = chain_model(
-        p["levels"], p["n_sites"], p["j"], p["omega_a"], p["omega_c"], p["J"], p["gamma"],
-        p["Delta"], p["g"],
-    )
+    h, h_b, h_b_chain, a, _ = chain_model(p)
     ground, evals, gap = chain_ground(h_b_chain)
     psi0 = qutip.tensor(qutip.basis(p["levels"], p["n_photons"]), ground)
     rho0 = qutip.ket2dm(psi0)
@@ -888,8 +888,12 @@ def fixture_bench_energy(out_dir):
             ),
             "energy": "energy = <H_B>(t) - <H_B>(0), H_B embedded as I_cavity ⊗ H_B",
         },
-        {"name": "qutip.mesolve (energy_qutip_adams); scipy expm_multiply (energy)",
-         "method": "adams", "atol": 1e-8, "rtol": 1e-6},
+        {
+            "name": "qutip.mesolve (energy_qutip_adams); scipy expm_multiply (energy)",
+            "method": "adams",
+            "atol": 1e-8,
+            "rtol": 1e-6,
+        },
     )
     data["parameters"] = dict(BENCH_PARAMS)
     data["results"] = {
