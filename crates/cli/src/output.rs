@@ -132,7 +132,9 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// Starts the clock for a run invoked as `argv` (e.g. `std::env::args()`).
+    /// Starts the clock for a run invoked as `argv`, e.g.
+    /// `std::env::args_os().map(|a| a.to_string_lossy().into_owned())` (`std::env::args()`
+    /// panics on an argument that is not UTF-8).
     pub fn start<I, S>(argv: I) -> Self
     where
         I: IntoIterator<Item = S>,
