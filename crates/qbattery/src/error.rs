@@ -58,7 +58,11 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
-    pub fn invalid(name: impl Into<String>, value: impl fmt::Display, allowed: impl Into<String>) -> Self {
+    pub fn invalid(
+        name: impl Into<String>,
+        value: impl fmt::Display,
+        allowed: impl Into<String>,
+    ) -> Self {
         Error::InvalidParameter {
             name: name.into(),
             value: value.to_string(),
@@ -70,15 +74,34 @@ impl Error {
 impl From<qbattery_linalg::LinalgError> for Error {
     fn from(e: qbattery_linalg::LinalgError) -> Self {
         match e {
-            qbattery_linalg::LinalgError::DimensionMismatch { context, expected, found } => {
-                Error::DimensionMismatch { context: context.to_string(), expected, found }
-            }
+            qbattery_linalg::LinalgError::DimensionMismatch {
+                context,
+                expected,
+                found,
+            } => Error::DimensionMismatch {
+                context: context.to_string(),
+                expected,
+                found,
+            },
             qbattery_linalg::LinalgError::Decomposition { context, detail } => {
-                Error::LinearAlgebra { context: context.to_string(), detail }
+                Error::LinearAlgebra {
+                    context: context.to_string(),
+                    detail,
+                }
             }
-            qbattery_linalg::LinalgError::NoConvergence { context, steps, residual } => {
-                Error::NoConvergence { solver: context.to_string(), steps, residual }
-            }
+            qbattery_linalg::LinalgError::NoConvergence {
+                context,
+                steps,
+                residual,
+            } => Error::NoConvergence {
+                solver: context.to_string(),
+                steps,
+                residual,
+            },
+            other => Error::LinearAlgebra {
+                context: "linalg".into(),
+                detail: other.to_string(),
+            },
         }
     }
 }
