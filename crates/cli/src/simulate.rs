@@ -11,7 +11,7 @@ use std::path::Path;
 /// Runs a scenario and writes `timeseries.csv`, `summary.json` and one PNG + SVG plot per
 /// series into `out`.
 pub fn simulate(path: Option<&Path>, overrides: &[String], out: &Path) -> Result<()> {
-    let mut provenance = Provenance::start(std::env::args());
+    let mut provenance = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
     let (scenario, source) = scenario::load(path, overrides)?;
     eprintln!("qbattery: running {} ({})", scenario.model(), source.name());
     let trajectory = run(&scenario).with_context(|| format!("simulating {}", source.name()))?;
