@@ -48,8 +48,15 @@ enum Command {
 fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Simulate { scenario, out, overrides } => simulate::simulate(scenario.as_deref(), &overrides, &out),
-        Command::Info { scenario, overrides } => simulate::info(scenario.as_deref(), &overrides),
+        Command::Simulate {
+            scenario,
+            out,
+            overrides,
+        } => simulate::simulate(scenario.as_deref(), &overrides, &out),
+        Command::Info {
+            scenario,
+            overrides,
+        } => simulate::info(scenario.as_deref(), &overrides),
     }
 }
 

@@ -37,15 +37,22 @@ pub struct Source {
 impl Source {
     /// The name used in messages.
     pub fn name(&self) -> String {
-        self.path.as_ref().map_or_else(|| "<embedded default scenario>".to_string(), |p| p.display().to_string())
+        self.path.as_ref().map_or_else(
+            || "<embedded default scenario>".to_string(),
+            |p| p.display().to_string(),
+        )
     }
 }
 
 /// Reads, overrides, parses and validates a scenario.
 pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<(Scenario, Source)> {
-    let source = Source { path: path.map(Path::to_path_buf), overrides: overrides.to_vec() };
+    let source = Source {
+        path: path.map(Path::to_path_buf),
+        overrides: overrides.to_vec(),
+    };
     let text = match path {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read scenario file {}", p.display()))?,
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read scenario file {}", p.display()))?,
         None => DEFAULT_SCENARIO.to_string(),
     };
     let scenario = parse(&text, overrides).with_context(|| format!("in {}", source.name()))?;
@@ -65,8 +72,12 @@ pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
     };
     let value = toml::Value::Table(table);
     let scenario = match model.as_str() {
-        "tavis_cummings" => Scenario::TavisCummings(value.try_into().map_err(|e| field_error(&model, e))?),
-        "cavity_chain" => Scenario::CavityChain(value.try_into().map_err(|e| field_error(&model, e))?),
+        "tavis_cummings" => {
+            Scenario::TavisCummings(value.try_into().map_err(|e| field_error(&model, e))?)
+        }
+        "cavity_chain" => {
+            Scenario::CavityChain(value.try_into().map_err(|e| field_error(&model, e))?)
+        }
         other => bail!("unknown model `{other}`: one of {MODELS:?}"),
     };
     scenario.validate()?;
@@ -111,10 +122,15 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
     let last = parts.pop().expect("non-empty key");
     let mut node = table;
     for (depth, part) in parts.iter().enumerate() {
-        let entry = node.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        node = entry
-            .as_table_mut()
-            .ok_or_else(|| anyhow!("--set {assignment}: `{}` is not a table", parts[..=depth].join(".")))?;
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        node = entry.as_table_mut().ok_or_else(|| {
+            anyhow!(
+                "--set {assignment}: `{}` is not a table",
+                parts[..=depth].join(".")
+            )
+        })?;
     }
     node.insert(last.to_string(), value);
     Ok(())

@@ -74,17 +74,27 @@ impl TimeGrid {
     /// Checks `t_max` and `steps`.
     pub fn validate(&self) -> Result<()> {
         if !(self.t_max > 0.0 && self.t_max.is_finite()) {
-            return Err(Error::invalid("time.t_max", self.t_max, "a finite number > 0"));
+            return Err(Error::invalid(
+                "time.t_max",
+                self.t_max,
+                "a finite number > 0",
+            ));
         }
         if !(2..=10_000_000).contains(&self.steps) {
-            return Err(Error::invalid("time.steps", self.steps, "between 2 and 10⁷"));
+            return Err(Error::invalid(
+                "time.steps",
+                self.steps,
+                "between 2 and 10⁷",
+            ));
         }
         Ok(())
     }
 
     /// The output times.
     pub fn times(&self) -> Vec<f64> {
-        (0..self.steps).map(|k| self.t_max * k as f64 / (self.steps - 1) as f64).collect()
+        (0..self.steps)
+            .map(|k| self.t_max * k as f64 / (self.steps - 1) as f64)
+            .collect()
     }
 }
 
@@ -102,7 +112,11 @@ pub struct SolverSettings {
 
 impl Default for SolverSettings {
     fn default() -> Self {
-        Self { rtol: 1e-8, atol: 1e-10, max_steps: 10_000_000 }
+        Self {
+            rtol: 1e-8,
+            atol: 1e-10,
+            max_steps: 10_000_000,
+        }
     }
 }
 
@@ -110,13 +124,26 @@ impl SolverSettings {
     /// Checks the tolerances.
     pub fn validate(&self) -> Result<()> {
         self.ode_options().validate().map_err(|e| match e {
-            Error::InvalidParameter { name, value, allowed } => Error::InvalidParameter { name: format!("solver.{name}"), value, allowed },
+            Error::InvalidParameter {
+                name,
+                value,
+                allowed,
+            } => Error::InvalidParameter {
+                name: format!("solver.{name}"),
+                value,
+                allowed,
+            },
             other => other,
         })
     }
 
     fn ode_options(&self) -> OdeOptions {
-        OdeOptions { rtol: self.rtol, atol: self.atol, max_steps: self.max_steps, ..OdeOptions::default() }
+        OdeOptions {
+            rtol: self.rtol,
+            atol: self.atol,
+            max_steps: self.max_steps,
+            ..OdeOptions::default()
+        }
     }
 }
 
@@ -156,7 +183,10 @@ pub struct OutputSettings {
 
 impl Default for OutputSettings {
     fn default() -> Self {
-        Self { metrics: vec![Metric::Energy, Metric::Power], cutoff_tolerance: 1e-6 }
+        Self {
+            metrics: vec![Metric::Energy, Metric::Power],
+            cutoff_tolerance: 1e-6,
+        }
     }
 }
 
@@ -164,7 +194,11 @@ impl OutputSettings {
     /// Checks the tolerance.
     pub fn validate(&self) -> Result<()> {
         if !(self.cutoff_tolerance > 0.0 && self.cutoff_tolerance < 1.0) {
-            return Err(Error::invalid("output.cutoff_tolerance", self.cutoff_tolerance, "in (0, 1)"));
+            return Err(Error::invalid(
+                "output.cutoff_tolerance",
+                self.cutoff_tolerance,
+                "in (0, 1)",
+            ));
         }
         Ok(())
     }
@@ -197,8 +231,18 @@ pub fn plan(problem: &Problem) -> Result<Plan> {
     let Some(charge) = &problem.charge else {
         let subspace = Subspace::full(&problem.space)?;
         let d = subspace.dim();
-        let (method, memory_bytes) = if closed { ("eigen-propagation", 3 * d * d * c) } else { ("lindblad-rk45", 12 * d * d * c) };
-        return Ok(Plan { full_dim, subspace, blocks: vec![(None, d)], method, memory_bytes });
+        let (method, memory_bytes) = if closed {
+            ("eigen-propagation", 3 * d * d * c)
+        } else {
+            ("lindblad-rk45", 12 * d * d * c)
+        };
+        return Ok(Plan {
+            full_dim,
+            subspace,
+            blocks: vec![(None, d)],
+            method,
+            memory_bytes,
+        });
     };
     let support = problem.initial.charges(charge);
     if closed {
@@ -208,7 +252,13 @@ pub fn plan(problem: &Problem) -> Result<Plan> {
             blocks.push((Some(q), Subspace::sector(&problem.space, charge, q)?.dim()));
         }
         let memory_bytes = blocks.iter().map(|(_, d)| 3 * d * d * c).max().unwrap_or(0);
-        return Ok(Plan { full_dim, subspace, blocks, method: "eigen-propagation", memory_bytes });
+        return Ok(Plan {
+            full_dim,
+            subspace,
+            blocks,
+            method: "eigen-propagation",
+            memory_bytes,
+        });
     }
     let mut shifts = Vec::new();
     for j in &problem.jumps {
@@ -216,17 +266,37 @@ pub fn plan(problem: &Problem) -> Result<Plan> {
     }
     let subspace = Subspace::reachable(&problem.space, charge, &support, &shifts)?;
     let d = subspace.dim();
-    Ok(Plan { full_dim, blocks: vec![(None, d)], subspace, method: "lindblad-rk45", memory_bytes: 12 * d * d * c })
+    Ok(Plan {
+        full_dim,
+        blocks: vec![(None, d)],
+        subspace,
+        method: "lindblad-rk45",
+        memory_bytes: 12 * d * d * c,
+    })
 }
 
 /// Runs a problem on a time grid and reports the requested metrics.
-pub fn run(problem: &Problem, grid: &TimeGrid, solver: &SolverSettings, output: &OutputSettings) -> Result<Trajectory> {
+pub fn run(
+    problem: &Problem,
+    grid: &TimeGrid,
+    solver: &SolverSettings,
+    output: &OutputSettings,
+) -> Result<Trajectory> {
     grid.validate()?;
     solver.validate()?;
     output.validate()?;
     let plan = plan(problem)?;
-    if output.metrics.contains(&Metric::LogNegativity) && plan.full_dim > MAX_FULL_DIM_FOR_GLOBAL_METRICS {
-        return Err(Error::invalid("output.metrics", "log_negativity", format!("only for full dimensions ≤ {MAX_FULL_DIM_FOR_GLOBAL_METRICS} (this space has {})", plan.full_dim)));
+    if output.metrics.contains(&Metric::LogNegativity)
+        && plan.full_dim > MAX_FULL_DIM_FOR_GLOBAL_METRICS
+    {
+        return Err(Error::invalid(
+            "output.metrics",
+            "log_negativity",
+            format!(
+                "only for full dimensions ≤ {MAX_FULL_DIM_FOR_GLOBAL_METRICS} (this space has {})",
+                plan.full_dim
+            ),
+        ));
     }
     let times = grid.times();
     let observer = Observer::new(problem, &plan.subspace, output)?;
@@ -236,7 +306,10 @@ pub fn run(problem: &Problem, grid: &TimeGrid, solver: &SolverSettings, output: 
     traj.record("subspace", plan.subspace.label());
     traj.record("subspace_dim", plan.subspace.dim());
     traj.record("full_dim", plan.full_dim);
-    traj.record("blocks", format!("{:?}", plan.blocks.iter().map(|b| b.1).collect::<Vec<_>>()));
+    traj.record(
+        "blocks",
+        format!("{:?}", plan.blocks.iter().map(|b| b.1).collect::<Vec<_>>()),
+    );
 
     let maxima = if plan.method == "eigen-propagation" {
         let propagator = BlockPropagator::new(problem, &plan)?;
@@ -245,11 +318,19 @@ pub fn run(problem: &Problem, grid: &TimeGrid, solver: &SolverSettings, output: 
             samples.push(observer.observe_ket(&propagator.state_at(&psi0, t))?);
         }
         let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
-        let energy_at = |t: f64| observer.energy_of_ket(&propagator.state_at(&psi0, t)).unwrap_or(f64::NAN);
+        let energy_at = |t: f64| {
+            observer
+                .energy_of_ket(&propagator.state_at(&psi0, t))
+                .unwrap_or(f64::NAN)
+        };
         energy::charging_maxima_exact(&times, &energies, energy_at)?
     } else {
         let h = Hamiltonian::constant(problem.hamiltonian.build(&plan.subspace)?)?;
-        let jumps = problem.jumps.iter().map(|j| j.build(&plan.subspace)).collect::<Result<Vec<_>>>()?;
+        let jumps = problem
+            .jumps
+            .iter()
+            .map(|j| j.build(&plan.subspace))
+            .collect::<Result<Vec<_>>>()?;
         let lindblad = Lindblad::new(h, jumps)?;
         let rho0 = problem.initial.density_on(&plan.subspace)?;
         let opts = solver.ode_options();
@@ -286,18 +367,30 @@ impl BlockPropagator {
                 _ => plan.subspace.clone(),
             };
             let positions = (0..block.dim())
-                .map(|i| plan.subspace.position(block.full_index(i)).expect("blocks lie inside the subspace"))
+                .map(|i| {
+                    plan.subspace
+                        .position(block.full_index(i))
+                        .expect("blocks lie inside the subspace")
+                })
                 .collect();
-            blocks.push((positions, EigenPropagator::new(&problem.hamiltonian.build(&block)?)?));
+            blocks.push((
+                positions,
+                EigenPropagator::new(&problem.hamiltonian.build(&block)?)?,
+            ));
         }
-        Ok(Self { blocks, dim: plan.subspace.dim() })
+        Ok(Self {
+            blocks,
+            dim: plan.subspace.dim(),
+        })
     }
 
     fn state_at(&self, psi0: &[c64], t: f64) -> Vec<c64> {
         let mut psi = vec![c64::new(0.0, 0.0); self.dim];
         for (positions, prop) in &self.blocks {
             let local: Vec<c64> = positions.iter().map(|&p| psi0[p]).collect();
-            let evolved = prop.state_at(&local, t).expect("block dimensions agree by construction");
+            let evolved = prop
+                .state_at(&local, t)
+                .expect("block dimensions agree by construction");
             for (&p, a) in positions.iter().zip(evolved) {
                 psi[p] = a;
             }
@@ -320,6 +413,8 @@ struct Observer<'a> {
     metrics: Vec<Metric>,
     h_b: Mat<c64>,
     spectrum: Vec<f64>,
+    /// Spread of the battery spectrum: the scale of its energies.
+    scale: f64,
     e0: f64,
     modes: Vec<(usize, usize)>,
     cutoff_tolerance: f64,
@@ -331,7 +426,10 @@ impl<'a> Observer<'a> {
         let h_b = b.hamiltonian.build(&Subspace::full(&b.space)?)?.to_dense();
         let mut spectrum = match &b.full_spectrum {
             Some(s) => s.clone(),
-            None => crate::metrics::populations::populations_in_eigenbasis(h_b.as_ref(), h_b.as_ref())?.0,
+            None => {
+                crate::metrics::populations::populations_in_eigenbasis(h_b.as_ref(), h_b.as_ref())?
+                    .0
+            }
         };
         spectrum.sort_by(f64::total_cmp);
         let modes = problem
@@ -344,7 +442,18 @@ impl<'a> Observer<'a> {
                 _ => None,
             })
             .collect();
-        let mut obs = Self { problem, subspace, metrics: output.metrics.clone(), h_b, spectrum, e0: 0.0, modes, cutoff_tolerance: output.cutoff_tolerance };
+        let scale = (spectrum[spectrum.len() - 1] - spectrum[0]).max(f64::MIN_POSITIVE);
+        let mut obs = Self {
+            problem,
+            subspace,
+            metrics: output.metrics.clone(),
+            h_b,
+            spectrum,
+            scale,
+            e0: 0.0,
+            modes,
+            cutoff_tolerance: output.cutoff_tolerance,
+        };
         let rho_b0 = if problem.initial.is_pure() {
             subspace.reduce_ket(&problem.initial.ket_on(subspace)?, &b.sites)?
         } else {
@@ -361,48 +470,105 @@ impl<'a> Observer<'a> {
 
     fn observe_ket(&self, psi: &[c64]) -> Result<Sample> {
         let rho_b = self.subspace.reduce_ket(psi, &self.problem.battery.sites)?;
-        let modes = self.modes.iter().map(|&(s, _)| self.subspace.reduce_ket(psi, &[s])).collect::<Result<Vec<_>>>()?;
-        let global = || -> Result<Mat<c64>> { Ok(crate::states::ket_to_density(&self.subspace.embed_ket(psi)?)) };
+        let modes = self
+            .modes
+            .iter()
+            .map(|&(s, _)| self.subspace.reduce_ket(psi, &[s]))
+            .collect::<Result<Vec<_>>>()?;
+        let global = || -> Result<Mat<c64>> {
+            Ok(crate::states::ket_to_density(
+                &self.subspace.embed_ket(psi)?,
+            ))
+        };
         self.sample(rho_b.as_ref(), &modes, global)
     }
 
     fn observe_density(&self, rho: MatRef<'_, c64>) -> Result<Sample> {
-        let rho_b = self.subspace.reduce_density(rho, &self.problem.battery.sites)?;
-        let modes = self.modes.iter().map(|&(s, _)| self.subspace.reduce_density(rho, &[s])).collect::<Result<Vec<_>>>()?;
+        let rho_b = self
+            .subspace
+            .reduce_density(rho, &self.problem.battery.sites)?;
+        let modes = self
+            .modes
+            .iter()
+            .map(|&(s, _)| self.subspace.reduce_density(rho, &[s]))
+            .collect::<Result<Vec<_>>>()?;
         self.sample(rho_b.as_ref(), &modes, || self.subspace.embed_density(rho))
     }
 
-    fn sample(&self, rho_b: MatRef<'_, c64>, modes: &[Mat<c64>], global: impl FnOnce() -> Result<Mat<c64>>) -> Result<Sample> {
+    fn sample(
+        &self,
+        rho_b: MatRef<'_, c64>,
+        modes: &[Mat<c64>],
+        global: impl FnOnce() -> Result<Mat<c64>>,
+    ) -> Result<Sample> {
         let e = energy::expectation(rho_b, self.h_b.as_ref())? - self.e0;
         let mut values = Vec::new();
         let mut global = Some(global);
         for m in &self.metrics {
             match m {
                 Metric::Energy | Metric::Power => {}
-                Metric::Ergotropy => values.push(ergotropy::ergotropy_with_spectrum(rho_b, self.h_b.as_ref(), &self.spectrum)?),
+                Metric::Ergotropy => values.push(ergotropy::ergotropy_with_spectrum(
+                    rho_b,
+                    self.h_b.as_ref(),
+                    &self.spectrum,
+                )?),
                 Metric::NormalizedErgotropy => {
-                    let w = ergotropy::ergotropy_with_spectrum(rho_b, self.h_b.as_ref(), &self.spectrum)?;
-                    values.push(w / (self.spectrum[self.spectrum.len() - 1] - self.spectrum[0]));
+                    let w = ergotropy::ergotropy_with_spectrum(
+                        rho_b,
+                        self.h_b.as_ref(),
+                        &self.spectrum,
+                    )?;
+                    values.push(w / self.scale);
                 }
                 Metric::Efficiency => {
-                    let w = ergotropy::ergotropy_with_spectrum(rho_b, self.h_b.as_ref(), &self.spectrum)?;
-                    values.push(ergotropy::efficiency(w, e).unwrap_or(f64::NAN));
+                    let w = ergotropy::ergotropy_with_spectrum(
+                        rho_b,
+                        self.h_b.as_ref(),
+                        &self.spectrum,
+                    )?;
+                    // η = W/E is undefined where nothing is stored (t = 0): NaN there, documented.
+                    values.push(if e > 1e-12 * self.scale {
+                        w / e
+                    } else {
+                        f64::NAN
+                    });
                 }
                 Metric::Purity => values.push(entropy::purity(rho_b)),
                 Metric::Entropy => values.push(entropy::von_neumann_entropy(rho_b)?),
                 Metric::LogNegativity => {
                     let full = (global.take().expect("one global metric"))()?;
-                    values.push(negativity::log_negativity(full.as_ref(), &self.problem.space.dims(), &self.problem.battery.sites)?);
+                    values.push(negativity::log_negativity(
+                        full.as_ref(),
+                        &self.problem.space.dims(),
+                        &self.problem.battery.sites,
+                    )?);
                 }
-                Metric::Photons => values.extend(modes.iter().map(|r| (0..r.nrows()).map(|n| n as f64 * r[(n, n)].re).sum::<f64>())),
+                Metric::Photons => values.extend(
+                    modes
+                        .iter()
+                        .map(|r| (0..r.nrows()).map(|n| n as f64 * r[(n, n)].re).sum::<f64>()),
+                ),
             }
         }
-        let top_level = modes.iter().map(|r| r[(r.nrows() - 1, r.nrows() - 1)].re).collect();
-        Ok(Sample { energy: e, values, top_level })
+        let top_level = modes
+            .iter()
+            .map(|r| r[(r.nrows() - 1, r.nrows() - 1)].re)
+            .collect();
+        Ok(Sample {
+            energy: e,
+            values,
+            top_level,
+        })
     }
 
     /// Series, scalars and warnings into the trajectory.
-    fn finish(&self, times: &[f64], samples: Vec<Sample>, maxima: energy::ChargingMaxima, traj: &mut Trajectory) -> Result<()> {
+    fn finish(
+        &self,
+        times: &[f64],
+        samples: Vec<Sample>,
+        maxima: energy::ChargingMaxima,
+        traj: &mut Trajectory,
+    ) -> Result<()> {
         let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
         let mut columns: Vec<(String, Vec<f64>)> = vec![("energy".into(), energies.clone())];
         if self.metrics.contains(&Metric::Power) {
@@ -413,7 +579,11 @@ impl<'a> Observer<'a> {
             let names: Vec<String> = match m {
                 Metric::Energy | Metric::Power => continue,
                 Metric::Photons if self.modes.len() == 1 => vec!["photons".into()],
-                Metric::Photons => self.modes.iter().map(|&(s, _)| format!("photons_{}", self.problem.space.sites()[s].name)).collect(),
+                Metric::Photons => self
+                    .modes
+                    .iter()
+                    .map(|&(s, _)| format!("photons_{}", self.problem.space.sites()[s].name))
+                    .collect(),
                 other => vec![serde_plain_name(other)],
             };
             for name in names {
@@ -435,13 +605,25 @@ impl<'a> Observer<'a> {
         for (i, &(site, _)) in self.modes.iter().enumerate() {
             let worst = samples.iter().map(|s| s.top_level[i]).fold(0.0, f64::max);
             let name = &self.problem.space.sites()[site].name;
-            traj.scalars.insert(format!("top_level_population_{name}"), worst);
+            traj.scalars
+                .insert(format!("top_level_population_{name}"), worst);
             if worst > self.cutoff_tolerance {
-                traj.warnings.push(Warning::CutoffPopulation { mode: name.clone(), top_population: worst, tolerance: self.cutoff_tolerance });
+                traj.warnings.push(Warning::CutoffPopulation {
+                    mode: name.clone(),
+                    top_population: worst,
+                    tolerance: self.cutoff_tolerance,
+                });
             }
         }
-        if traj.series.iter().any(|(_, v)| v.iter().any(|x| !x.is_finite())) {
-            return Err(Error::NonFinite { context: "a metric along the trajectory".into() });
+        if traj
+            .series
+            .iter()
+            .filter(|(n, _)| n != "efficiency")
+            .any(|(_, v)| v.iter().any(|x| !x.is_finite()))
+        {
+            return Err(Error::NonFinite {
+                context: "a metric along the trajectory".into(),
+            });
         }
         Ok(())
     }

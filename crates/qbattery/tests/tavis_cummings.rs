@@ -7,12 +7,34 @@ use std::f64::consts::PI;
 
 fn params(n: u32, levels: usize, photons: usize, g: f64, rwa: bool) -> Params {
     Params {
-        cells: Cells { number: n, omega: 1.0, representation: Representation::Dicke },
-        cavity: Cavity { omega: 1.0, levels, photons, kappa: 0.0, n_th: 0.0 },
+        cells: Cells {
+            number: n,
+            omega: 1.0,
+            representation: Representation::Dicke,
+        },
+        cavity: Cavity {
+            omega: 1.0,
+            levels,
+            photons,
+            kappa: 0.0,
+            n_th: 0.0,
+        },
         coupling: Coupling { g, rwa },
-        time: TimeGrid { t_max: 6.0, steps: 121 },
+        time: TimeGrid {
+            t_max: 6.0,
+            steps: 121,
+        },
         solver: SolverSettings::default(),
-        output: OutputSettings { metrics: vec![Metric::Energy, Metric::Power, Metric::Ergotropy, Metric::Purity, Metric::Photons], cutoff_tolerance: 1e-6 },
+        output: OutputSettings {
+            metrics: vec![
+                Metric::Energy,
+                Metric::Power,
+                Metric::Ergotropy,
+                Metric::Purity,
+                Metric::Photons,
+            ],
+            cutoff_tolerance: 1e-6,
+        },
     }
 }
 
@@ -33,14 +55,28 @@ fn jaynes_cummings_rabi_oscillation() {
         assert!((t.scalars["t_e_max"] - PI / (2.0 * omega_r)).abs() < 1e-6);
         // x* solves tan x = 2x; sin²(x*)/x* = 0.7246…
         let x_star = 1.165_561_185_207_211;
-        assert!((t.scalars["t_p_max"] - x_star / omega_r).abs() < 1e-6, "{}", t.scalars["t_p_max"]);
+        assert!(
+            (t.scalars["t_p_max"] - x_star / omega_r).abs() < 1e-6,
+            "{}",
+            t.scalars["t_p_max"]
+        );
         assert!((t.scalars["p_max"] - omega_r * x_star.sin().powi(2) / x_star).abs() < 1e-10);
         // a single cell's state stays diagonal: its ergotropy is max(0, 2p_e − 1)·ω
-        for (e, w) in t.series("energy").unwrap().iter().zip(t.series("ergotropy").unwrap()) {
+        for (e, w) in t
+            .series("energy")
+            .unwrap()
+            .iter()
+            .zip(t.series("ergotropy").unwrap())
+        {
             assert!((w - (2.0 * e - 1.0).max(0.0)).abs() < 1e-10);
         }
         // photons + excitations conserved
-        for (e, n) in t.series("energy").unwrap().iter().zip(t.series("photons").unwrap()) {
+        for (e, n) in t
+            .series("energy")
+            .unwrap()
+            .iter()
+            .zip(t.series("photons").unwrap())
+        {
             assert!((e + n - photons as f64).abs() < 1e-10);
         }
         assert!(t.warnings.is_empty(), "{:?}", t.warnings);
@@ -78,7 +114,12 @@ fn symmetry_blocks_match_the_full_space() {
     no_symmetry.charge = None;
     let a = simulation::run(&problem, &p.time, &p.solver, &p.output).unwrap();
     let b = simulation::run(&no_symmetry, &p.time, &p.solver, &p.output).unwrap();
-    for (x, y) in a.series("energy").unwrap().iter().zip(b.series("energy").unwrap()) {
+    for (x, y) in a
+        .series("energy")
+        .unwrap()
+        .iter()
+        .zip(b.series("energy").unwrap())
+    {
         assert!((x - y).abs() < 1e-10);
     }
     // Without the RWA the parity block holds half the states.
@@ -91,22 +132,39 @@ fn symmetry_blocks_match_the_full_space() {
 #[test]
 fn open_system_is_consistent_with_closed_and_reports_truncation() {
     let mut closed = params(2, 6, 2, 0.5, true);
-    closed.time = TimeGrid { t_max: 4.0, steps: 41 };
+    closed.time = TimeGrid {
+        t_max: 4.0,
+        steps: 41,
+    };
     let mut open = closed.clone();
     open.cavity.kappa = 1e-12;
     let a = qbattery::models::tavis_cummings::simulate(&closed).unwrap();
     let b = qbattery::models::tavis_cummings::simulate(&open).unwrap();
-    for (x, y) in a.series("energy").unwrap().iter().zip(b.series("energy").unwrap()) {
+    for (x, y) in a
+        .series("energy")
+        .unwrap()
+        .iter()
+        .zip(b.series("energy").unwrap())
+    {
         assert!((x - y).abs() < 1e-6, "{x} vs {y}");
     }
     assert!((a.scalars["e_max"] - b.scalars["e_max"]).abs() < 1e-5);
-    assert_eq!(b.solver["method"], simulation::RecordValue::Text("lindblad-rk45".into()));
+    assert_eq!(
+        b.solver["method"],
+        simulation::RecordValue::Text("lindblad-rk45".into())
+    );
 
     // A cutoff that is too small for the counter-rotating terms is reported.
     let mut tight = params(2, 4, 2, 1.0, false);
     tight.output.cutoff_tolerance = 1e-3;
     let t = qbattery::models::tavis_cummings::simulate(&tight).unwrap();
-    assert!(t.warnings.iter().any(|w| matches!(w, qbattery::Warning::CutoffPopulation { .. })), "{:?}", t.warnings);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| matches!(w, qbattery::Warning::CutoffPopulation { .. })),
+        "{:?}",
+        t.warnings
+    );
 }
 
 #[test]
@@ -116,7 +174,11 @@ fn bad_parameters_are_named() {
     assert!(err.contains("cavity.photons"), "{err}");
     p.cavity.photons = 1;
     p.cavity.n_th = -0.5;
-    assert!(p.validate().unwrap_err().to_string().contains("cavity.n_th"));
+    assert!(p
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("cavity.n_th"));
     p.cavity.n_th = 0.0;
     p.time.steps = 1;
     assert!(p.validate().unwrap_err().to_string().contains("time.steps"));

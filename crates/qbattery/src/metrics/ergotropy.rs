@@ -43,6 +43,51 @@ pub fn passive_energy(rho: MatRef<c64>, h_b: MatRef<c64>) -> Result<f64> {
     Ok(r.iter().rev().zip(&eps).map(|(r, e)| r * e).sum())
 }
 
+/// Ergotropy against an explicit battery spectrum: `W = Tr[H_B ρ] − Σ_k r_k ε_k` with
+/// `ε_k` the ascending entries of `spectrum`, which lists the energy levels of the
+/// battery's *physical* Hilbert space with their multiplicities.
+///
+/// Use it when `ρ` lives in a symmetry-reduced representation of the battery: N
+/// identical cells kept in their symmetric (Dicke) subspace have N + 1 levels, but a
+/// global unitary on the cells reaches all 2^N states, whose spectrum (level k with
+/// multiplicity C(N, k)) is lower on average, so the passive state is less energetic and
+/// the ergotropy larger than the reduced-space formula says. The passive state fills the
+/// lowest `rank(ρ)` entries. Units of `h_b`.
+///
+/// # Errors
+/// As [`ergotropy`]; [`Error::DimensionMismatch`] if `spectrum` has fewer entries than
+/// `ρ` has rows.
+pub fn ergotropy_with_spectrum(
+    rho: MatRef<c64>,
+    h_b: MatRef<c64>,
+    spectrum: &[f64],
+) -> Result<f64> {
+    check_same_dim(
+        h_b,
+        rho,
+        "ergotropy_with_spectrum: size of rho (expected = size of h_b)",
+    )?;
+    if spectrum.len() < rho.nrows() {
+        return Err(Error::DimensionMismatch {
+            context: "ergotropy_with_spectrum: spectrum length (expected ≥ size of rho)"
+                .to_string(),
+            expected: rho.nrows(),
+            found: spectrum.len(),
+        });
+    }
+    if spectrum.iter().any(|e| !e.is_finite()) {
+        return Err(Error::NonFinite {
+            context: "ergotropy_with_spectrum: spectrum".to_string(),
+        });
+    }
+    let mut eps = spectrum.to_vec();
+    eps.sort_by(f64::total_cmp);
+    let r = hermitian_eigenvalues(rho, "rho")?;
+    let passive: f64 = r.iter().rev().zip(&eps).map(|(r, e)| r * e).sum();
+    let energy = super::energy::expectation(rho, h_b)?;
+    Ok((energy - passive).max(0.0))
+}
+
 /// `ε_max − ε_min`, the spread of the spectrum of `h_b`: the largest ergotropy any
 /// normalised state can have (reached by the top eigenstate). Units of `h_b`.
 ///
@@ -118,6 +163,39 @@ mod tests {
     use crate::metrics::spectrum::testing::{density_from_raw, diag, projector};
     use crate::Mat;
     use proptest::prelude::*;
+
+    /// One excited cell out of two, kept in the symmetric subspace {|gg⟩, |S⟩, |ee⟩}: the
+    /// state |S⟩ (energy ω) is passive there, but in the full 2-qubit space a unitary
+    /// can rotate it to |gg⟩, so W = ω.
+    #[test]
+    fn ergotropy_against_the_full_spectrum_of_a_reduced_battery() {
+        let h = diag(&[0.0, 1.0, 2.0]);
+        let rho = diag(&[0.5, 0.5, 0.0]);
+        // Reduced spectrum {0, 1, 2}: passive = 0.5·0 + 0.5·1 = 0.5 = energy → W = 0.
+        assert!(ergotropy(rho.as_ref(), h.as_ref()).unwrap().abs() < 1e-15);
+        // Full spectrum {0, 1, 1, 2} changes nothing for this rank-2 state...
+        let w = ergotropy_with_spectrum(rho.as_ref(), h.as_ref(), &[0.0, 1.0, 1.0, 2.0]).unwrap();
+        assert!(w.abs() < 1e-15);
+        // ...but a pure |S⟩ has W = 1 against both.
+        let s = diag(&[0.0, 1.0, 0.0]);
+        assert!(
+            (ergotropy_with_spectrum(s.as_ref(), h.as_ref(), &[0.0, 1.0, 1.0, 2.0]).unwrap() - 1.0)
+                .abs()
+                < 1e-15
+        );
+        // Three levels {1,1,0}-mixture: a rank-3 state in the reduced space reaches two
+        // degenerate ω-levels in the full space, lowering the passive energy.
+        let mixed = diag(&[0.2, 0.3, 0.5]);
+        let reduced = ergotropy(mixed.as_ref(), h.as_ref()).unwrap();
+        let full =
+            ergotropy_with_spectrum(mixed.as_ref(), h.as_ref(), &[0.0, 1.0, 1.0, 2.0]).unwrap();
+        // energy 1.3; reduced passive 0.5·0 + 0.3·1 + 0.2·2 = 0.7; full passive 0.5·0 + 0.3·1 + 0.2·1 = 0.5
+        assert!(
+            (reduced - 0.6).abs() < 1e-14 && (full - 0.8).abs() < 1e-14,
+            "{reduced} {full}"
+        );
+        assert!(ergotropy_with_spectrum(mixed.as_ref(), h.as_ref(), &[0.0, 1.0]).is_err());
+    }
 
     /// A fixed unitary on C³ (eigenvectors of a fixed Hermitian matrix).
     fn unitary3() -> Mat<c64> {

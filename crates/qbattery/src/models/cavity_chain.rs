@@ -19,7 +19,9 @@ use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
 use crate::sector::{Charge, Subspace};
-use crate::simulation::{self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory};
+use crate::simulation::{
+    self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
+};
 use crate::space::{Space, Subsystem};
 use crate::states::{fock, ground_state, Factor, LocalState, ProductState};
 use serde::{Deserialize, Serialize};
@@ -113,10 +115,19 @@ impl Params {
             return Err(Error::invalid("chain.sites", c.sites, "between 1 and 12"));
         }
         if !(1..=8).contains(&c.two_j) {
-            return Err(Error::invalid("chain.two_j", c.two_j, "between 1 (spin-1/2) and 8 (spin-4)"));
+            return Err(Error::invalid(
+                "chain.two_j",
+                c.two_j,
+                "between 1 (spin-1/2) and 8 (spin-4)",
+            ));
         }
         finite_positive("chain.omega", c.omega)?;
-        for (name, v) in [("chain.j", c.j), ("chain.gamma", c.gamma), ("chain.delta", c.delta), ("coupling.g", self.coupling.g)] {
+        for (name, v) in [
+            ("chain.j", c.j),
+            ("chain.gamma", c.gamma),
+            ("chain.delta", c.delta),
+            ("coupling.g", self.coupling.g),
+        ] {
             if !v.is_finite() {
                 return Err(Error::invalid(name, v, "a finite number"));
             }
@@ -124,7 +135,11 @@ impl Params {
         let cav = &self.cavity;
         finite_positive("cavity.omega", cav.omega)?;
         if cav.photons >= cav.levels {
-            return Err(Error::invalid("cavity.photons", cav.photons, format!("< cavity.levels = {} (raise the cutoff)", cav.levels)));
+            return Err(Error::invalid(
+                "cavity.photons",
+                cav.photons,
+                format!("< cavity.levels = {} (raise the cutoff)", cav.levels),
+            ));
         }
         for (name, v) in [("cavity.kappa", cav.kappa), ("cavity.n_th", cav.n_th)] {
             if !(v >= 0.0 && v.is_finite()) {
@@ -167,9 +182,15 @@ impl Params {
         }
         let mut jumps = Vec::new();
         if cav.kappa > 0.0 {
-            jumps.push(OpSum::term((cav.kappa * (cav.n_th + 1.0)).sqrt(), vec![(0, LocalOp::Destroy)]));
+            jumps.push(OpSum::term(
+                (cav.kappa * (cav.n_th + 1.0)).sqrt(),
+                vec![(0, LocalOp::Destroy)],
+            ));
             if cav.n_th > 0.0 {
-                jumps.push(OpSum::term((cav.kappa * cav.n_th).sqrt(), vec![(0, LocalOp::Create)]));
+                jumps.push(OpSum::term(
+                    (cav.kappa * cav.n_th).sqrt(),
+                    vec![(0, LocalOp::Create)],
+                ));
             }
         }
         let h_b = self.battery_hamiltonian();
@@ -179,19 +200,34 @@ impl Params {
         let initial = ProductState::new(
             &space,
             vec![
-                Factor { sites: vec![0], state: LocalState::Ket(fock(cav.levels, cav.photons)?) },
-                Factor { sites: (1..=c.sites).collect(), state: LocalState::Ket(ground.ket) },
+                Factor {
+                    sites: vec![0],
+                    state: LocalState::Ket(fock(cav.levels, cav.photons)?),
+                },
+                Factor {
+                    sites: (1..=c.sites).collect(),
+                    state: LocalState::Ket(ground.ket),
+                },
             ],
         )?;
         let conserves_number = self.coupling.kind == CouplingKind::JaynesCummings && c.gamma == 0.0;
-        let charge = if conserves_number { Charge::excitations(&space) } else { Charge::parity(&space) };
+        let charge = if conserves_number {
+            Charge::excitations(&space)
+        } else {
+            Charge::parity(&space)
+        };
         let problem = Problem {
             space,
             hamiltonian: h,
             jumps,
             initial,
             charge: Some(charge),
-            battery: Battery { sites: (1..=c.sites).collect(), space: battery_space, hamiltonian: h_b, full_spectrum: None },
+            battery: Battery {
+                sites: (1..=c.sites).collect(),
+                space: battery_space,
+                hamiltonian: h_b,
+                full_spectrum: None,
+            },
         };
         Ok((problem, ground.warnings))
     }
@@ -206,8 +242,14 @@ fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
     let coupling = c.omega * c.j;
     for n in 0..c.sites.saturating_sub(1) {
         let (a, b) = (first + n, first + n + 1);
-        h.add(coupling * (1.0 + c.gamma), vec![(a, LocalOp::Sx), (b, LocalOp::Sx)]);
-        h.add(coupling * (1.0 - c.gamma), vec![(a, LocalOp::Sy), (b, LocalOp::Sy)]);
+        h.add(
+            coupling * (1.0 + c.gamma),
+            vec![(a, LocalOp::Sx), (b, LocalOp::Sx)],
+        );
+        h.add(
+            coupling * (1.0 - c.gamma),
+            vec![(a, LocalOp::Sy), (b, LocalOp::Sy)],
+        );
         h.add(coupling * c.delta, vec![(a, LocalOp::Sz), (b, LocalOp::Sz)]);
     }
     h

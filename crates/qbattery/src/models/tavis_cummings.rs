@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
 use crate::sector::Charge;
-use crate::simulation::{self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory};
+use crate::simulation::{
+    self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
+};
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, fock, Factor, LocalState, ProductState};
 use serde::{Deserialize, Serialize};
@@ -110,7 +112,11 @@ impl Params {
             return Err(Error::invalid("cells.number", 0, "≥ 1"));
         }
         if c.representation == Representation::Qubits && c.number > 12 {
-            return Err(Error::invalid("cells.number", c.number, "≤ 12 with representation = \"qubits\" (use \"dicke\")"));
+            return Err(Error::invalid(
+                "cells.number",
+                c.number,
+                "≤ 12 with representation = \"qubits\" (use \"dicke\")",
+            ));
         }
         positive("cells.omega", c.omega)?;
         let cav = &self.cavity;
@@ -119,12 +125,20 @@ impl Params {
             return Err(Error::invalid("cavity.levels", cav.levels, "≥ 2"));
         }
         if cav.photons >= cav.levels {
-            return Err(Error::invalid("cavity.photons", cav.photons, format!("< cavity.levels = {} (raise the cutoff)", cav.levels)));
+            return Err(Error::invalid(
+                "cavity.photons",
+                cav.photons,
+                format!("< cavity.levels = {} (raise the cutoff)", cav.levels),
+            ));
         }
         non_negative("cavity.kappa", cav.kappa)?;
         non_negative("cavity.n_th", cav.n_th)?;
         if !self.coupling.g.is_finite() {
-            return Err(Error::invalid("coupling.g", self.coupling.g, "a finite number"));
+            return Err(Error::invalid(
+                "coupling.g",
+                self.coupling.g,
+                "a finite number",
+            ));
         }
         self.time.validate()?;
         self.solver.validate()?;
@@ -162,34 +176,58 @@ impl Params {
         }
         let mut jumps = Vec::new();
         if cav.kappa > 0.0 {
-            jumps.push(OpSum::term((cav.kappa * (cav.n_th + 1.0)).sqrt(), vec![(0, LocalOp::Destroy)]));
+            jumps.push(OpSum::term(
+                (cav.kappa * (cav.n_th + 1.0)).sqrt(),
+                vec![(0, LocalOp::Destroy)],
+            ));
             if cav.n_th > 0.0 {
-                jumps.push(OpSum::term((cav.kappa * cav.n_th).sqrt(), vec![(0, LocalOp::Create)]));
+                jumps.push(OpSum::term(
+                    (cav.kappa * cav.n_th).sqrt(),
+                    vec![(0, LocalOp::Create)],
+                ));
             }
         }
-        let mut factors = vec![Factor { sites: vec![0], state: LocalState::Ket(fock(cav.levels, cav.photons)?) }];
+        let mut factors = vec![Factor {
+            sites: vec![0],
+            state: LocalState::Ket(fock(cav.levels, cav.photons)?),
+        }];
         for &s in &cell_sites {
-            factors.push(Factor { sites: vec![s], state: LocalState::Ket(basis(space.dims()[s], 0)?) });
+            factors.push(Factor {
+                sites: vec![s],
+                state: LocalState::Ket(basis(space.dims()[s], 0)?),
+            });
         }
         let initial = ProductState::new(&space, factors)?;
-        let charge = if self.coupling.rwa { Charge::excitations(&space) } else { Charge::parity(&space) };
+        let charge = if self.coupling.rwa {
+            Charge::excitations(&space)
+        } else {
+            Charge::parity(&space)
+        };
 
         // The battery on its own space: the same cell sites, re-indexed from 0.
         let mut battery_space = Space::new();
         let mut h_b = OpSum::new();
         for (k, &s) in cell_sites.iter().enumerate() {
-            battery_space = battery_space.with(space.sites()[s].name.clone(), space.sites()[s].subsystem)?;
+            battery_space =
+                battery_space.with(space.sites()[s].name.clone(), space.sites()[s].subsystem)?;
             h_b.add(c.omega, vec![(k, LocalOp::Number)]);
         }
         let n = c.number as usize;
-        let spectrum = (0..=n).flat_map(|k| std::iter::repeat_n(c.omega * k as f64, binomial(n, k))).collect();
+        let spectrum = (0..=n)
+            .flat_map(|k| std::iter::repeat_n(c.omega * k as f64, binomial(n, k)))
+            .collect();
         Ok(Problem {
             space,
             hamiltonian: h,
             jumps,
             initial,
             charge: Some(charge),
-            battery: Battery { sites: cell_sites, space: battery_space, hamiltonian: h_b, full_spectrum: Some(spectrum) },
+            battery: Battery {
+                sites: cell_sites,
+                space: battery_space,
+                hamiltonian: h_b,
+                full_spectrum: Some(spectrum),
+            },
         })
     }
 }
