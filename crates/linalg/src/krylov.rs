@@ -14,15 +14,15 @@
 //! exponential operator", SIAM J. Numer. Anal. 29, 209 (1992); M. Hochbruck and
 //! C. Lubich, "On Krylov subspace approximations to the matrix exponential operator",
 //! SIAM J. Numer. Anal. 34, 1911 (1997)). Its error is estimated a posteriori by the
-//! leading term of Saad's error expansion (Saad 1992, Theorem 5.1 and Eq. (26)),
+//! leading term of Saad's expansion of the error (Saad 1992, Sec. 5),
 //!
 //! ```text
 //! err(τ) = β |τ h_{m+1,m} e_mᵀ φ₁(τ H_m) e₁|,   φ₁(z) = (e^z − 1)/z,
 //! ```
 //!
 //! read off, together with `exp(τ H_m) e₁`, from one exponential of the augmented
-//! matrix `τ [[H_m, 0], [h_{m+1,m} e_mᵀ, 0]]` (R. B. Sidje, "Expokit", ACM TOMS 24, 130
-//! (1998), Sec. 2.2), computed by [`crate::expm::expm`]. The basis does not depend on
+//! matrix `τ [[H_m, 0], [h_{m+1,m} e_mᵀ, 0]]` (Saad 1992, Sec. 5; R. B. Sidje,
+//! "Expokit", ACM TOMS 24, 130 (1998)), computed by [`crate::expm::expm`]. The basis does not depend on
 //! `τ`, so the longest substep that meets the tolerance is found on the small matrix
 //! alone, without further matvecs. When `h_{m+1,m}` vanishes (happy breakdown) the
 //! basis spans an invariant subspace and the step is exact for any `τ`.
@@ -36,7 +36,7 @@ use crate::expm::expm;
 use crate::LinalgError;
 
 /// Options of the Krylov propagators.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KrylovOptions {
     /// Largest Krylov dimension `m` per substep (capped by the vector length); each
     /// basis vector costs one matvec and one stored vector. At least 1; below ~10 the
@@ -66,7 +66,9 @@ pub struct KrylovInfo {
     /// Number of matvecs performed.
     pub matvecs: usize,
     /// Sum over substeps of the estimated local errors, in the units of `v` (absolute).
-    /// For Hermitian `H` (unitary propagation) this bounds the global error estimate.
+    /// For Hermitian `H` the propagation is unitary, local errors neither grow nor
+    /// decay, and this sum estimates the global error; for general `A` later substeps
+    /// may damp or amplify them.
     pub error_estimate: f64,
 }
 
@@ -178,13 +180,14 @@ impl Problem {
             let beta = norm(&w);
             krylov.restart(&w, beta);
 
+            // Only a finishing substep may stop short of `max_dim`: a longer basis buys
+            // a longer step, cheaper per unit time than several short ones.
+            let finishing = target == remaining;
             let mut step = None;
             while !krylov.is_complete() {
                 krylov.extend(&mut matvec, self.context)?;
                 info.matvecs += 1;
-                // Only a finishing substep may stop short: a longer basis buys a
-                // longer step, cheaper per unit time than several short ones.
-                if target == remaining && krylov.dim() % CHECK_EVERY == 0 && !krylov.is_complete() {
+                if finishing && krylov.dim() % CHECK_EVERY == 0 && !krylov.is_complete() {
                     let (y, err) = krylov.evaluate(self.time * target);
                     if err <= opts.tol {
                         step = Some((target, y, err));
