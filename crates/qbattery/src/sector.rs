@@ -28,18 +28,28 @@ pub struct Charge {
 impl Charge {
     /// The U(1) total excitation number Σ_s k_s (photons + spin excitations).
     pub fn excitations(space: &Space) -> Self {
-        Self { weights: vec![1; space.len()], modulus: None }
+        Self {
+            weights: vec![1; space.len()],
+            modulus: None,
+        }
     }
 
     /// The Z2 parity (Σ_s k_s) mod 2.
     pub fn parity(space: &Space) -> Self {
-        Self { weights: vec![1; space.len()], modulus: Some(2) }
+        Self {
+            weights: vec![1; space.len()],
+            modulus: Some(2),
+        }
     }
 
     /// A general charge Σ_s w_s k_s, optionally modulo `modulus` (≥ 2).
     pub fn weighted(space: &Space, weights: Vec<i64>, modulus: Option<i64>) -> Result<Self> {
         if weights.len() != space.len() {
-            return Err(Error::DimensionMismatch { context: "Charge::weighted (one weight per site)".into(), expected: space.len(), found: weights.len() });
+            return Err(Error::DimensionMismatch {
+                context: "Charge::weighted (one weight per site)".into(),
+                expected: space.len(),
+                found: weights.len(),
+            });
         }
         if let Some(m) = modulus {
             if m < 2 {
@@ -61,7 +71,13 @@ impl Charge {
 
     /// The charge of a product state.
     pub fn of_levels(&self, levels: &[usize]) -> i64 {
-        self.reduce(levels.iter().zip(&self.weights).map(|(&k, &w)| w * k as i64).sum())
+        self.reduce(
+            levels
+                .iter()
+                .zip(&self.weights)
+                .map(|(&k, &w)| w * k as i64)
+                .sum(),
+        )
     }
 
     fn reduce(&self, q: i64) -> i64 {
@@ -82,10 +98,14 @@ impl Charge {
 
     /// Smallest and largest value of an unreduced charge on `space`.
     fn range(&self, space: &Space) -> (i64, i64) {
-        space.dims().iter().zip(&self.weights).fold((0, 0), |(lo, hi), (&d, &w)| {
-            let top = w * (d as i64 - 1);
-            (lo + top.min(0), hi + top.max(0))
-        })
+        space
+            .dims()
+            .iter()
+            .zip(&self.weights)
+            .fold((0, 0), |(lo, hi), (&d, &w)| {
+                let top = w * (d as i64 - 1);
+                (lo + top.min(0), hi + top.max(0))
+            })
     }
 
     /// Short description, e.g. `U(1) excitations` or `Z2 parity`.
@@ -112,7 +132,12 @@ impl Subspace {
     /// The whole space.
     pub fn full(space: &Space) -> Result<Self> {
         let dim = space.dim()?;
-        Ok(Self { space: space.clone(), indices: (0..dim).collect(), sectors: Vec::new(), charge: None })
+        Ok(Self {
+            space: space.clone(),
+            indices: (0..dim).collect(),
+            sectors: Vec::new(),
+            charge: None,
+        })
     }
 
     /// The sector where `charge` takes the value `q`.
@@ -124,7 +149,11 @@ impl Subspace {
     /// Values the charge never takes contribute nothing; an empty result is an error.
     pub fn sectors(space: &Space, charge: &Charge, qs: &[i64]) -> Result<Self> {
         if charge.weights.len() != space.len() {
-            return Err(Error::DimensionMismatch { context: "Subspace::sectors (charge weights)".into(), expected: space.len(), found: charge.weights.len() });
+            return Err(Error::DimensionMismatch {
+                context: "Subspace::sectors (charge weights)".into(),
+                expected: space.len(),
+                found: charge.weights.len(),
+            });
         }
         space.dim()?;
         let wanted: BTreeSet<i64> = qs.iter().map(|&q| charge.reduce(q)).collect();
@@ -139,20 +168,49 @@ impl Subspace {
         }
         let mut indices = Vec::new();
         let mut levels = vec![0usize; dims.len()];
-        enumerate(0, 0, &dims, charge, &wanted, &lo, &hi, &mut levels, space, &mut indices);
+        enumerate(
+            0,
+            0,
+            &dims,
+            charge,
+            &wanted,
+            &lo,
+            &hi,
+            &mut levels,
+            space,
+            &mut indices,
+        );
         if indices.is_empty() {
-            return Err(Error::invalid("sector charge", format!("{qs:?}"), format!("a value taken by the {} on this space", charge.describe())));
+            return Err(Error::invalid(
+                "sector charge",
+                format!("{qs:?}"),
+                format!("a value taken by the {} on this space", charge.describe()),
+            ));
         }
-        Ok(Self { space: space.clone(), indices, sectors: wanted.into_iter().collect(), charge: Some(charge.clone()) })
+        Ok(Self {
+            space: space.clone(),
+            indices,
+            sectors: wanted.into_iter().collect(),
+            charge: Some(charge.clone()),
+        })
     }
 
     /// The sectors that a state supported on `support_charges` can reach when the
     /// dynamics conserves `charge` except for jumps that shift it by any of `shifts`
     /// (e.g. −1 for cavity loss a, +1 for thermal pumping a†): the closure of the
     /// initial charges under the shifts, within the values the charge takes.
-    pub fn reachable(space: &Space, charge: &Charge, support_charges: &[i64], shifts: &[i64]) -> Result<Self> {
+    pub fn reachable(
+        space: &Space,
+        charge: &Charge,
+        support_charges: &[i64],
+        shifts: &[i64],
+    ) -> Result<Self> {
         let values: BTreeSet<i64> = charge.values(space).into_iter().collect();
-        let mut reached: BTreeSet<i64> = support_charges.iter().map(|&q| charge.reduce(q)).filter(|q| values.contains(q)).collect();
+        let mut reached: BTreeSet<i64> = support_charges
+            .iter()
+            .map(|&q| charge.reduce(q))
+            .filter(|q| values.contains(q))
+            .collect();
         let mut frontier: Vec<i64> = reached.iter().copied().collect();
         while let Some(q) = frontier.pop() {
             for &d in shifts {
@@ -228,7 +286,11 @@ impl Subspace {
         keep_sorted.sort_unstable();
         keep_sorted.dedup();
         if keep_sorted.len() != keep.len() || keep_sorted.iter().any(|&s| s >= dims.len()) {
-            return Err(Error::invalid("sites to keep", format!("{keep:?}"), format!("distinct site indices below {}", dims.len())));
+            return Err(Error::invalid(
+                "sites to keep",
+                format!("{keep:?}"),
+                format!("distinct site indices below {}", dims.len()),
+            ));
         }
         let d_keep: usize = keep_sorted.iter().map(|&s| dims[s]).product();
         let parts = (0..self.dim())
@@ -316,7 +378,11 @@ impl Subspace {
 
     fn check_len(&self, found: usize) -> Result<()> {
         if found != self.dim() {
-            return Err(Error::DimensionMismatch { context: format!("state on {}", self.label()), expected: self.dim(), found });
+            return Err(Error::DimensionMismatch {
+                context: format!("state on {}", self.label()),
+                expected: self.dim(),
+                found,
+            });
         }
         Ok(())
     }
@@ -349,7 +415,18 @@ fn enumerate(
     }
     for k in 0..dims[site] {
         levels[site] = k;
-        enumerate(site + 1, partial + charge.weights[site] * k as i64, dims, charge, wanted, lo, hi, levels, space, out);
+        enumerate(
+            site + 1,
+            partial + charge.weights[site] * k as i64,
+            dims,
+            charge,
+            wanted,
+            lo,
+            hi,
+            levels,
+            space,
+            out,
+        );
     }
 }
 
@@ -404,7 +481,9 @@ mod tests {
         let s = space();
         let c = Charge::excitations(&s);
         let sec = Subspace::sectors(&s, &c, &[2, 3]).unwrap();
-        let psi: Vec<c64> = (0..sec.dim()).map(|i| c64::new((i as f64 * 0.37).sin(), (i as f64 * 0.11).cos())).collect();
+        let psi: Vec<c64> = (0..sec.dim())
+            .map(|i| c64::new((i as f64 * 0.37).sin(), (i as f64 * 0.11).cos()))
+            .collect();
         let norm = psi.iter().map(|a| a.norm_sqr()).sum::<f64>().sqrt();
         let psi: Vec<c64> = psi.iter().map(|a| a / norm).collect();
         let full = Subspace::full(&s).unwrap();
@@ -427,7 +506,11 @@ mod tests {
 
     #[test]
     fn large_dicke_sector_is_cheap() {
-        let s = Space::new().with("battery", Subsystem::Dicke { n: 1000 }).unwrap().with("charger", Subsystem::Dicke { n: 10000 }).unwrap();
+        let s = Space::new()
+            .with("battery", Subsystem::Dicke { n: 1000 })
+            .unwrap()
+            .with("charger", Subsystem::Dicke { n: 10000 })
+            .unwrap();
         let c = Charge::excitations(&s);
         let sec = Subspace::sector(&s, &c, 10000).unwrap();
         assert_eq!(sec.dim(), 1001);

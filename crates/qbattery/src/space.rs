@@ -65,8 +65,14 @@ impl Subsystem {
     /// Checks that the subsystem is well formed (non-zero dimension).
     pub fn validate(&self, name: &str) -> Result<()> {
         match *self {
-            Subsystem::Spin { two_j: 0 } => Err(Error::invalid(format!("{name}.two_j"), 0, "≥ 1 (spin j ≥ 1/2)")),
-            Subsystem::Mode { levels: 0 } => Err(Error::invalid(format!("{name}.levels"), 0, "≥ 1")),
+            Subsystem::Spin { two_j: 0 } => Err(Error::invalid(
+                format!("{name}.two_j"),
+                0,
+                "≥ 1 (spin j ≥ 1/2)",
+            )),
+            Subsystem::Mode { levels: 0 } => {
+                Err(Error::invalid(format!("{name}.levels"), 0, "≥ 1"))
+            }
             Subsystem::Dicke { n: 0 } => Err(Error::invalid(format!("{name}.n"), 0, "≥ 1")),
             _ => Ok(()),
         }
@@ -109,7 +115,11 @@ impl Space {
         let name = name.into();
         subsystem.validate(&name)?;
         if self.sites.iter().any(|s| s.name == name) {
-            return Err(Error::invalid("site name", &name, "unique within the space"));
+            return Err(Error::invalid(
+                "site name",
+                &name,
+                "unique within the space",
+            ));
         }
         self.sites.push(Site { name, subsystem });
         Ok(self)
@@ -132,10 +142,13 @@ impl Space {
 
     /// The position of the site called `name`.
     pub fn site(&self, name: &str) -> Result<usize> {
-        self.sites.iter().position(|s| s.name == name).ok_or_else(|| {
-            let names: Vec<_> = self.sites.iter().map(|s| s.name.as_str()).collect();
-            Error::invalid("site", name, format!("one of {names:?}"))
-        })
+        self.sites
+            .iter()
+            .position(|s| s.name == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = self.sites.iter().map(|s| s.name.as_str()).collect();
+                Error::invalid("site", name, format!("one of {names:?}"))
+            })
     }
 
     /// Local dimensions in tensor order.
@@ -146,15 +159,23 @@ impl Space {
     /// Total dimension; an error if it overflows `usize`.
     pub fn dim(&self) -> Result<usize> {
         self.sites.iter().try_fold(1usize, |acc, s| {
-            acc.checked_mul(s.subsystem.dim())
-                .ok_or_else(|| Error::invalid("space dimension", "overflow", "a product of dimensions that fits in memory"))
+            acc.checked_mul(s.subsystem.dim()).ok_or_else(|| {
+                Error::invalid(
+                    "space dimension",
+                    "overflow",
+                    "a product of dimensions that fits in memory",
+                )
+            })
         })
     }
 
     /// The flat basis index of a product state given by its local levels.
     pub fn index_of(&self, levels: &[usize]) -> usize {
         debug_assert_eq!(levels.len(), self.sites.len());
-        levels.iter().zip(&self.sites).fold(0, |acc, (&k, s)| acc * s.subsystem.dim() + k)
+        levels
+            .iter()
+            .zip(&self.sites)
+            .fold(0, |acc, (&k, s)| acc * s.subsystem.dim() + k)
     }
 
     /// The local levels of the product state with flat basis index `index`.
@@ -170,7 +191,11 @@ impl Space {
 
     /// One line per site, for `qbattery info`.
     pub fn describe(&self) -> String {
-        self.sites.iter().map(|s| format!("{}: {}", s.name, s.subsystem.describe())).collect::<Vec<_>>().join(" ⊗ ")
+        self.sites
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.subsystem.describe()))
+            .collect::<Vec<_>>()
+            .join(" ⊗ ")
     }
 }
 
@@ -201,8 +226,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_sites() {
-        assert!(Space::new().with("m", Subsystem::Mode { levels: 0 }).is_err());
-        assert!(Space::new().with("s", Subsystem::Spin { two_j: 0 }).is_err());
+        assert!(Space::new()
+            .with("m", Subsystem::Mode { levels: 0 })
+            .is_err());
+        assert!(Space::new()
+            .with("s", Subsystem::Spin { two_j: 0 })
+            .is_err());
         let s = Space::new().with("a", Subsystem::QUBIT).unwrap();
         assert!(s.with("a", Subsystem::QUBIT).is_err());
         assert_eq!(Subsystem::Spin { two_j: 3 }.describe(), "spin-3/2");

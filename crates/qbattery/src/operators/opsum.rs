@@ -91,12 +91,19 @@ impl OpSum {
         for t in &self.terms {
             let mut fs = Vec::with_capacity(t.factors.len());
             for (site, op) in t.factors.iter().rev() {
-                let s = space.sites().get(*site).ok_or_else(|| Error::invalid("operator site index", site, format!("< {}", space.len())))?;
+                let s = space.sites().get(*site).ok_or_else(|| {
+                    Error::invalid("operator site index", site, format!("< {}", space.len()))
+                })?;
                 fs.push((*site, op.matrix(&s.subsystem)?.transpose()));
             }
             columns.push(fs);
         }
-        let scale = self.terms.iter().map(|t| t.coeff.norm()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        let scale = self
+            .terms
+            .iter()
+            .map(|t| t.coeff.norm())
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
         let drop_tol = 1e-13 * scale;
 
         let mut triplets = Vec::new();
@@ -132,27 +139,54 @@ impl OpSum {
             if let Some((lv, amp)) = outside.iter().find(|(_, a)| a.norm() > drop_tol) {
                 return Err(Error::invalid(
                     "operator",
-                    format!("maps basis state {levels:?} to {lv:?} with amplitude {:.3e}", amp.norm()),
-                    format!("to stay inside {} (the operator must conserve its charge)", subspace.label()),
+                    format!(
+                        "maps basis state {levels:?} to {lv:?} with amplitude {:.3e}",
+                        amp.norm()
+                    ),
+                    format!(
+                        "to stay inside {} (the operator must conserve its charge)",
+                        subspace.label()
+                    ),
                 ));
             }
-            triplets.extend(inside.iter().filter(|(_, a)| a.norm() > drop_tol).map(|(&row, &a)| (row, col, a)));
+            triplets.extend(
+                inside
+                    .iter()
+                    .filter(|(_, a)| a.norm() > drop_tol)
+                    .map(|(&row, &a)| (row, col, a)),
+            );
         }
-        Ok(CsrMatrix::from_triplets(subspace.dim(), subspace.dim(), &triplets)?)
+        Ok(CsrMatrix::from_triplets(
+            subspace.dim(),
+            subspace.dim(),
+            &triplets,
+        )?)
     }
 
     /// The possible changes of a per-site additive charge (levels weighted by
     /// `weights`) under each term, as a set: every level difference that a factor's
     /// matrix contains is combined. Used to find the sectors that jump operators can reach.
-    pub fn charge_shifts(&self, subspace_weights: &[i64], space: &crate::space::Space) -> Result<Vec<i64>> {
+    pub fn charge_shifts(
+        &self,
+        subspace_weights: &[i64],
+        space: &crate::space::Space,
+    ) -> Result<Vec<i64>> {
         let mut all = std::collections::BTreeSet::new();
         for t in &self.terms {
             let mut shifts = std::collections::BTreeSet::from([0i64]);
             for (site, op) in &t.factors {
-                let s = space.sites().get(*site).ok_or_else(|| Error::invalid("operator site index", site, format!("< {}", space.len())))?;
+                let s = space.sites().get(*site).ok_or_else(|| {
+                    Error::invalid("operator site index", site, format!("< {}", space.len()))
+                })?;
                 let m = op.matrix(&s.subsystem)?;
-                let local: std::collections::BTreeSet<i64> = m.iter().map(|(to, from, _)| (to as i64 - from as i64) * subspace_weights[*site]).collect();
-                shifts = shifts.iter().flat_map(|a| local.iter().map(move |b| a + b)).collect();
+                let local: std::collections::BTreeSet<i64> = m
+                    .iter()
+                    .map(|(to, from, _)| (to as i64 - from as i64) * subspace_weights[*site])
+                    .collect();
+                shifts = shifts
+                    .iter()
+                    .flat_map(|a| local.iter().map(move |b| a + b))
+                    .collect();
             }
             all.extend(shifts);
         }
@@ -188,18 +222,42 @@ mod tests {
     fn full_space_build_matches_kron() {
         let space = chain();
         let mut h = OpSum::term(0.7, vec![(0, LocalOp::Create), (1, LocalOp::SMinus)]);
-        h.add(c64::new(0.0, 0.3), vec![(1, LocalOp::Sz), (2, LocalOp::PauliX)]);
+        h.add(
+            c64::new(0.0, 0.3),
+            vec![(1, LocalOp::Sz), (2, LocalOp::PauliX)],
+        );
         h.add(1.1, vec![(0, LocalOp::Number)]);
-        let m = h.build(&Subspace::full(&space).unwrap()).unwrap().to_dense();
+        let m = h
+            .build(&Subspace::full(&space).unwrap())
+            .unwrap()
+            .to_dense();
         let d = |op: LocalOp, s: Subsystem| op.matrix(&s).unwrap();
-        let (cav, s1, s2) = (Subsystem::Mode { levels: 3 }, Subsystem::Spin { two_j: 2 }, Subsystem::QUBIT);
+        let (cav, s1, s2) = (
+            Subsystem::Mode { levels: 3 },
+            Subsystem::Spin { two_j: 2 },
+            Subsystem::QUBIT,
+        );
         let k3 = |a: CsrMatrix, b: CsrMatrix, c: CsrMatrix| a.kron(&b).kron(&c).to_dense();
-        let t1 = k3(d(LocalOp::Create, cav), d(LocalOp::SMinus, s1), d(LocalOp::Identity, s2));
-        let t2 = k3(d(LocalOp::Identity, cav), d(LocalOp::Sz, s1), d(LocalOp::PauliX, s2));
-        let t3 = k3(d(LocalOp::Number, cav), d(LocalOp::Identity, s1), d(LocalOp::Identity, s2));
+        let t1 = k3(
+            d(LocalOp::Create, cav),
+            d(LocalOp::SMinus, s1),
+            d(LocalOp::Identity, s2),
+        );
+        let t2 = k3(
+            d(LocalOp::Identity, cav),
+            d(LocalOp::Sz, s1),
+            d(LocalOp::PauliX, s2),
+        );
+        let t3 = k3(
+            d(LocalOp::Number, cav),
+            d(LocalOp::Identity, s1),
+            d(LocalOp::Identity, s2),
+        );
         for i in 0..18 {
             for j in 0..18 {
-                let e = c64::new(0.7, 0.0) * t1[(i, j)] + c64::new(0.0, 0.3) * t2[(i, j)] + c64::new(1.1, 0.0) * t3[(i, j)];
+                let e = c64::new(0.7, 0.0) * t1[(i, j)]
+                    + c64::new(0.0, 0.3) * t2[(i, j)]
+                    + c64::new(1.1, 0.0) * t3[(i, j)];
                 assert!((m[(i, j)] - e).norm() < 1e-14, "({i},{j})");
             }
         }
@@ -207,9 +265,15 @@ mod tests {
 
     #[test]
     fn same_site_factors_multiply_right_to_left() {
-        let space = Space::new().with("m", Subsystem::Mode { levels: 4 }).unwrap();
-        let adag_a = OpSum::term(1.0, vec![(0, LocalOp::Create), (0, LocalOp::Destroy)]).build(&Subspace::full(&space).unwrap()).unwrap();
-        let n = OpSum::term(1.0, vec![(0, LocalOp::Number)]).build(&Subspace::full(&space).unwrap()).unwrap();
+        let space = Space::new()
+            .with("m", Subsystem::Mode { levels: 4 })
+            .unwrap();
+        let adag_a = OpSum::term(1.0, vec![(0, LocalOp::Create), (0, LocalOp::Destroy)])
+            .build(&Subspace::full(&space).unwrap())
+            .unwrap();
+        let n = OpSum::term(1.0, vec![(0, LocalOp::Number)])
+            .build(&Subspace::full(&space).unwrap())
+            .unwrap();
         let diff = adag_a.add_scaled(&n, c64::new(-1.0, 0.0)).unwrap();
         assert!(diff.iter().all(|(_, _, v)| v.norm() < 1e-14));
         assert_eq!(n.get(3, 3).re, 3.0);
@@ -229,11 +293,19 @@ mod tests {
         for q in 0..=5 {
             let sector = Subspace::sector(&space, &charge, q).unwrap();
             let hs = h.build(&sector).unwrap();
-            let idx: Vec<usize> = (0..sector.dim()).map(|i| full.position_of_levels(&sector.levels(i)).unwrap()).collect();
-            assert_eq!(hs.to_dense(), hf.submatrix(&idx, &idx).to_dense(), "sector {q}");
+            let idx: Vec<usize> = (0..sector.dim())
+                .map(|i| full.position_of_levels(&sector.levels(i)).unwrap())
+                .collect();
+            assert_eq!(
+                hs.to_dense(),
+                hf.submatrix(&idx, &idx).to_dense(),
+                "sector {q}"
+            );
         }
         let bad = OpSum::term(1.0, vec![(0, LocalOp::Destroy)]);
-        let err = bad.build(&Subspace::sector(&space, &charge, 2).unwrap()).unwrap_err();
+        let err = bad
+            .build(&Subspace::sector(&space, &charge, 2).unwrap())
+            .unwrap_err();
         assert!(err.to_string().contains("conserve"), "{err}");
     }
 }
