@@ -1,13 +1,9 @@
 //! The `qbattery` command: run scenario files, inspect them, reproduce the papers.
 //!
-//! A thin binary over the `qbattery` library: it parses scenarios, dispatches to the
-//! models, and writes data, summaries and plots. No physics lives here.
+//! A thin binary over `qbattery_cli` (scenarios, writers, plots) and the `qbattery`
+//! library (all the physics).
 
-mod output;
-mod plot;
-mod scenario;
-mod simulate;
-mod sweep;
+use qbattery_cli::simulate;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
