@@ -252,3 +252,139 @@ fn check_ket(psi0: &[c64], n: usize) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::hamiltonian::test_support::*;
+    use super::super::hamiltonian::Control;
+    use super::*;
+
+    /// Resonant Jaynes–Cummings model (RWA), cavity ⊗ qubit with the qubit basis (|g⟩, |e⟩):
+    /// returns (H₀ = ω a†a + (ω/2)σz, V = a σ⁺ + a† σ⁻).
+    fn jaynes_cummings(levels: usize, omega: f64) -> (CsrMatrix, CsrMatrix) {
+        let a = destroy(levels).kron(&CsrMatrix::identity(2));
+        let sm = CsrMatrix::identity(levels).kron(&sigma_minus());
+        let [_, _, sz] = paulis();
+        let h0 = a
+            .adjoint()
+            .matmul(&a)
+            .unwrap()
+            .scale(c(omega, 0.0))
+            .add_scaled(&CsrMatrix::identity(levels).kron(&sz), c(omega / 2.0, 0.0))
+            .unwrap();
+        let v = a.matmul(&sm.adjoint()).unwrap();
+        (h0, v.add_scaled(&v.adjoint(), c(1.0, 0.0)).unwrap())
+    }
+
+    /// |n, g⟩ and the excited-state population of a ket.
+    fn fock_g(levels: usize, n: usize) -> Vec<c64> {
+        let mut psi = vec![ZERO; 2 * levels];
+        psi[2 * n] = c(1.0, 0.0);
+        psi
+    }
+
+    fn excited(psi: &[c64]) -> f64 {
+        psi.iter().skip(1).step_by(2).map(|z| z.norm_sqr()).sum()
+    }
+
+    fn norm(psi: &[c64]) -> f64 {
+        psi.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
+    }
+
+    #[test]
+    fn jaynes_cummings_rabi_oscillation() {
+        // From |n, g⟩: P_e(t) = sin²(g √n t).
+        let (levels, n, g, omega) = (8, 3, 0.5, 1.0);
+        let (h0, v) = jaynes_cummings(levels, omega);
+        let psi0 = fock_g(levels, n);
+        let times: Vec<f64> = (0..=60).map(|k| 0.1 * k as f64).collect();
+        let exact = |t: f64| (g * (n as f64).sqrt() * t).sin().powi(2);
+
+        let prop = EigenPropagator::new(&h0.add_scaled(&v, c(g, 0.0)).unwrap()).unwrap();
+        let eig = prop.evolve(&psi0, &times).unwrap();
+        // Continuous control (constant in value, but taken through the time-dependent path).
+        let ham = Hamiltonian::new(h0, vec![(Control::function(move |_| g), v)]).unwrap();
+        let ada = evolve_adaptive(
+            &ham,
+            &psi0,
+            &times,
+            &OdeOptions::with_tolerances(1e-10, 1e-12),
+        )
+        .unwrap();
+        assert!(ada.stats.steps > 0);
+        for (k, &t) in times.iter().enumerate() {
+            assert!(
+                (excited(&eig[k]) - exact(t)).abs() < 1e-12,
+                "eigen, t = {t}"
+            );
+            assert!((norm(&eig[k]) - 1.0).abs() < 1e-12, "eigen norm, t = {t}");
+            assert!(
+                (excited(&ada.states[k]) - exact(t)).abs() < 1e-8,
+                "adaptive, t = {t}"
+            );
+            assert!(
+                (norm(&ada.states[k]) - 1.0).abs() < 1e-8,
+                "adaptive norm, t = {t}"
+            );
+        }
+    }
+
+    #[test]
+    fn eigen_propagation_composes_and_inverts() {
+        let h = random_hermitian(12, 4, 21);
+        let prop = EigenPropagator::new(&h).unwrap();
+        let dense = EigenPropagator::from_dense(h.to_dense().as_ref()).unwrap();
+        let psi = random_ket(12, 22);
+        let a = prop
+            .state_at(&prop.state_at(&psi, 0.8).unwrap(), 1.7)
+            .unwrap();
+        let b = dense.state_at(&psi, 2.5).unwrap();
+        let back = prop.state_at(&b, -2.5).unwrap();
+        for i in 0..12 {
+            assert!((a[i] - b[i]).norm() < 1e-12);
+            assert!((back[i] - psi[i]).norm() < 1e-12);
+        }
+        // H v_k = λ_k v_k with ascending λ.
+        let (v, lam) = (prop.eigenvectors(), prop.eigenvalues());
+        assert!(lam.windows(2).all(|w| w[0] <= w[1]));
+        let hd = h.to_dense();
+        let r = &hd * v
+            - v * faer::Mat::from_fn(12, 12, |i, j| if i == j { c(lam[i], 0.0) } else { ZERO });
+        assert!(max_diff(r.as_ref(), Mat::<c64>::zeros(12, 12).as_ref()) < 1e-12);
+        // evolve: ψ₀ is the state at times[0].
+        let ev = prop.evolve(&psi, &[1.0, 3.5]).unwrap();
+        assert!(
+            (0..12).all(|i| (ev[0][i] - psi[i]).norm() < 1e-14 && (ev[1][i] - b[i]).norm() < 1e-12)
+        );
+    }
+
+    #[test]
+    fn invalid_input_is_named() {
+        let h = random_hermitian(4, 2, 1);
+        let prop = EigenPropagator::new(&h).unwrap();
+        let name = |e: Error| match e {
+            Error::InvalidParameter { name, .. } => name,
+            e => panic!("{e:?}"),
+        };
+        let unnormalised = vec![c(1.0, 0.0), c(0.1, 0.0), ZERO, ZERO];
+        assert_eq!(name(prop.state_at(&unnormalised, 1.0).unwrap_err()), "psi0");
+        assert!(matches!(
+            prop.evolve(&[c(1.0, 0.0)], &[0.0]).unwrap_err(),
+            Error::DimensionMismatch { .. }
+        ));
+        assert_eq!(
+            name(prop.state_at(&random_ket(4, 1), f64::NAN).unwrap_err()),
+            "t"
+        );
+        let not_herm = CsrMatrix::from_triplets(2, 2, &[(0, 1, c(1.0, 0.0))]).unwrap();
+        assert_eq!(name(EigenPropagator::new(&not_herm).unwrap_err()), "h");
+        assert_eq!(
+            name(EigenPropagator::from_dense(not_herm.to_dense().as_ref()).unwrap_err()),
+            "h"
+        );
+        let ham = Hamiltonian::constant(h).unwrap();
+        let e =
+            evolve_adaptive(&ham, &unnormalised, &[0.0, 1.0], &OdeOptions::default()).unwrap_err();
+        assert_eq!(name(e), "psi0");
+    }
+}
