@@ -99,7 +99,7 @@ impl From<qbattery_linalg::LinalgError> for Error {
                 residual,
             },
             other => Error::LinearAlgebra {
-                context: "linalg".into(),
+                context: "linear algebra".into(),
                 detail: other.to_string(),
             },
         }

@@ -19,6 +19,7 @@ pub mod models;
 pub mod operators;
 pub mod optimize;
 pub mod sector;
+pub mod simulation;
 pub mod space;
 pub mod states;
 
