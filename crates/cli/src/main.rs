@@ -1,11 +1,67 @@
-//! The `qbattery` command.
+//! The `qbattery` command: run scenario files, inspect them, reproduce the papers.
+//!
+//! A thin binary over `qbattery_cli` (scenarios, writers, plots) and the `qbattery`
+//! library (all the physics).
 
-// Only their tests use these until the command dispatch calls them; then drop the allows.
-#[allow(dead_code)]
-mod output;
-#[allow(dead_code, unused_imports)]
-mod plot;
-#[allow(dead_code)]
-mod sweep;
+use qbattery_cli::simulate;
 
-fn main() {}
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Model, simulate and optimise quantum batteries.
+#[derive(Debug, Parser)]
+#[command(name = "qbattery", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: writes timeseries.csv, summary.json and a PNG + SVG plot per metric.
+    Simulate {
+        /// Scenario file (TOML); without it, the embedded Tavis–Cummings example runs.
+        scenario: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "out/simulate")]
+        out: PathBuf,
+        /// Override a scenario value by its dotted path, e.g. `--set coupling.g=0.3`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+    /// Describe a scenario: its space, dimension, symmetry blocks and a memory estimate.
+    Info {
+        /// Scenario file (TOML); without it, the embedded Tavis–Cummings example.
+        scenario: Option<PathBuf>,
+        /// Override a scenario value by its dotted path.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Simulate {
+            scenario,
+            out,
+            overrides,
+        } => simulate::simulate(scenario.as_deref(), &overrides, &out),
+        Command::Info {
+            scenario,
+            overrides,
+        } => simulate::info(scenario.as_deref(), &overrides),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
