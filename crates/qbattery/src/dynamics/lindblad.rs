@@ -210,7 +210,8 @@ impl Lindblad {
     /// that case is computed correctly (see the module docs). No allocation when `rho` and
     /// `drho` have contiguous columns (as `Mat`s do).
     ///
-    /// Panics if `rho` or `drho` is not `dim × dim` (a caller's bug).
+    /// Panics if `rho` or `drho` is not `dim × dim`, or `ws` was made by another generator
+    /// (a caller's bug).
     pub fn rhs(
         &self,
         ws: &mut LindbladWorkspace,
@@ -228,6 +229,11 @@ impl Lindblad {
             (drho.nrows(), drho.ncols()),
             (n, n),
             "Lindblad::rhs: drho must be dim × dim"
+        );
+        assert_eq!(
+            (ws.x.nrows(), ws.coefs.len()),
+            (n, self.hamiltonian.drives.len() + 2),
+            "Lindblad::rhs: the workspace belongs to another generator"
         );
         let LindbladWorkspace {
             weights,

@@ -501,7 +501,7 @@ impl Dopri5 {
 /// - `y0` is the state at `times[0]`; its shape is the state's shape (a column for kets).
 /// - `times` must be non-empty, finite and non-decreasing (repeats are allowed).
 /// - `breakpoints` are times where f jumps (edges of piecewise controls); those inside
-///   (times[0], last time) are landed on exactly, and the integration restarts there; the
+///   (`times[0]`, last time) are landed on exactly, and the integration restarts there; the
 ///   stages of a step that ends on one see f's value just before it. They must be finite;
 ///   order does not matter.
 ///

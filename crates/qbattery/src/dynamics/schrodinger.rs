@@ -115,7 +115,7 @@ impl EigenPropagator {
         Ok(self.propagate_coefficients(&self.coefficients(psi0), t))
     }
 
-    /// ψ(times[i]) = e^{−iH(times[i] − times[0])} ψ₀ for every requested time (`times`
+    /// `ψ(times[i]) = exp(−iH (times[i] − times[0])) ψ₀` for every requested time (`times`
     /// non-empty, finite, non-decreasing).
     pub fn evolve(&self, psi0: &[c64], times: &[f64]) -> Result<Vec<Vec<c64>>> {
         check_ket(psi0, self.dim())?;
