@@ -524,8 +524,8 @@ pub fn integrate(
     }
     let t0 = times[0];
     let t_final = times[times.len() - 1];
-    // Segment ends: the breakpoints inside (t0, t_final], then t_final; `is_break` marks
-    // ends where the right-hand side jumps.
+    // Segment ends: the breakpoints inside (t0, t_final], then t_final unless it is one
+    // (`final_is_break`); stages never reach past the floating-point number below a breakpoint.
     let mut stops: Vec<f64> = breakpoints
         .iter()
         .copied()
