@@ -189,6 +189,12 @@ fn prev_float(x: f64) -> f64 {
     }
 }
 
+/// Whether the AVX2 + FMA versions of the entrywise kernels can run (checked once, cached).
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
 /// out = base + h Σ_m coef[m] · ks[m], entrywise. All matrices owned and of one shape.
 fn combine<const N: usize>(
     out: &mut Mat<c64>,
@@ -202,13 +208,39 @@ fn combine<const N: usize>(
         let o = out.col_as_slice_mut(j);
         let b = base.col_as_slice(j);
         let kc: [&[c64]; N] = std::array::from_fn(|m| ks[m].col_as_slice(j));
-        for i in 0..o.len() {
-            let mut acc = b[i];
-            for m in 0..N {
-                acc += kc[m][i] * hc[m];
-            }
-            o[i] = acc;
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU supports the features `combine_col_avx2` is compiled with.
+            unsafe { combine_col_avx2(o, b, hc, kc) };
+            continue;
         }
+        combine_col(o, b, hc, kc);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn combine_col_avx2<const N: usize>(
+    o: &mut [c64],
+    b: &[c64],
+    hc: [f64; N],
+    kc: [&[c64]; N],
+) {
+    combine_col(o, b, hc, kc);
+}
+
+/// o = b + Σ_m hc[m] kc[m] on one column.
+#[inline(always)]
+fn combine_col<const N: usize>(o: &mut [c64], b: &[c64], hc: [f64; N], kc: [&[c64]; N]) {
+    let n = o.len();
+    let b = &b[..n];
+    let kc: [&[c64]; N] = std::array::from_fn(|m| &kc[m][..n]);
+    for i in 0..n {
+        let mut acc = b[i];
+        for m in 0..N {
+            acc += kc[m][i] * hc[m];
+        }
+        o[i] = acc;
     }
 }
 
@@ -229,16 +261,53 @@ fn weighted_rms<const N: usize>(
         let a = y0.col_as_slice(j);
         let b = y1.col_as_slice(j);
         let kc: [&[c64]; N] = std::array::from_fn(|m| ks[m].col_as_slice(j));
-        for i in 0..a.len() {
-            let mut e = c64::new(0.0, 0.0);
-            for m in 0..N {
-                e += kc[m][i] * hc[m];
-            }
-            let scale = atol + rtol * a[i].norm_sqr().max(b[i].norm_sqr()).sqrt();
-            sum += e.norm_sqr() / (scale * scale);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU supports the features `rms_col_avx2` is compiled with.
+            sum += unsafe { rms_col_avx2(a, b, hc, kc, rtol, atol) };
+            continue;
         }
+        sum += rms_col(a, b, hc, kc, rtol, atol);
     }
     (sum / (y0.nrows() * y0.ncols()).max(1) as f64).sqrt()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn rms_col_avx2<const N: usize>(
+    a: &[c64],
+    b: &[c64],
+    hc: [f64; N],
+    kc: [&[c64]; N],
+    rtol: f64,
+    atol: f64,
+) -> f64 {
+    rms_col(a, b, hc, kc, rtol, atol)
+}
+
+/// Σ_i |Σ_m hc[m] kc[m][i]|² / (atol + rtol · max(|a_i|, |b_i|))² on one column.
+#[inline(always)]
+fn rms_col<const N: usize>(
+    a: &[c64],
+    b: &[c64],
+    hc: [f64; N],
+    kc: [&[c64]; N],
+    rtol: f64,
+    atol: f64,
+) -> f64 {
+    let n = a.len();
+    let b = &b[..n];
+    let kc: [&[c64]; N] = std::array::from_fn(|m| &kc[m][..n]);
+    let mut sum = 0.0;
+    for i in 0..n {
+        let mut e = c64::new(0.0, 0.0);
+        for m in 0..N {
+            e += kc[m][i] * hc[m];
+        }
+        let scale = atol + rtol * a[i].norm_sqr().max(b[i].norm_sqr()).sqrt();
+        sum += e.norm_sqr() / (scale * scale);
+    }
+    sum
 }
 
 fn is_finite(m: &Mat<c64>) -> bool {
@@ -432,7 +501,7 @@ impl Dopri5 {
 /// - `y0` is the state at `times[0]`; its shape is the state's shape (a column for kets).
 /// - `times` must be non-empty, finite and non-decreasing (repeats are allowed).
 /// - `breakpoints` are times where f jumps (edges of piecewise controls); those inside
-///   (times[0], last time) are landed on exactly, and the integration restarts there; the
+///   (`times[0]`, last time) are landed on exactly, and the integration restarts there; the
 ///   stages of a step that ends on one see f's value just before it. They must be finite;
 ///   order does not matter.
 ///
@@ -455,8 +524,8 @@ pub fn integrate(
     }
     let t0 = times[0];
     let t_final = times[times.len() - 1];
-    // Segment ends: the breakpoints inside (t0, t_final], then t_final; `is_break` marks
-    // ends where the right-hand side jumps.
+    // Segment ends: the breakpoints inside (t0, t_final], then t_final unless it is one
+    // (`final_is_break`); stages never reach past the floating-point number below a breakpoint.
     let mut stops: Vec<f64> = breakpoints
         .iter()
         .copied()

@@ -17,6 +17,7 @@ use faer::Side;
 use super::hamiltonian::{check_operator, Hamiltonian, OperatorSum, HERMITICITY_TOL};
 use super::ode::{self, OdeOptions, SolverStats};
 use crate::{c64, CsrMatrix, Error, Mat, MatRef, Result};
+use qbattery_linalg::krylov::{expmv_hermitian, KrylovOptions};
 
 /// Tolerance on the initial state's norm: |‖ψ₀‖ − 1|.
 pub const INITIAL_STATE_TOL: f64 = 1e-8;
@@ -114,7 +115,7 @@ impl EigenPropagator {
         Ok(self.propagate_coefficients(&self.coefficients(psi0), t))
     }
 
-    /// ψ(times[i]) = e^{−iH(times[i] − times[0])} ψ₀ for every requested time (`times`
+    /// `ψ(times[i]) = exp(−iH (times[i] − times[0])) ψ₀` for every requested time (`times`
     /// non-empty, finite, non-decreasing).
     pub fn evolve(&self, psi0: &[c64], times: &[f64]) -> Result<Vec<Vec<c64>>> {
         check_ket(psi0, self.dim())?;
@@ -228,6 +229,70 @@ pub fn evolve_adaptive(
     })
 }
 
+/// Integrates i dψ/dt = H(t) ψ for a piecewise-constant [`Hamiltonian`] (only
+/// [`Control::Constant`](super::hamiltonian::Control::Constant) and [`Control::Piecewise`](super::hamiltonian::Control::Piecewise) controls) by Krylov propagation
+/// exp(−iHΔt)ψ (Lanczos, [`expmv_hermitian`]) between consecutive event times (requested
+/// times and breakpoints), never forming a dense matrix. ψ₀ is the state at `times[0]`
+/// (checked: dimension, finite, unit norm within [`INITIAL_STATE_TOL`]); `times` must be
+/// non-empty, finite and non-decreasing. Each Krylov step meets `opts.tol` relative to ‖ψ‖.
+pub fn evolve_piecewise(
+    h: &Hamiltonian,
+    psi0: &[c64],
+    times: &[f64],
+    opts: &KrylovOptions,
+) -> Result<Vec<Vec<c64>>> {
+    h.validate()?;
+    if !h.is_piecewise_constant() {
+        return Err(Error::invalid(
+            "h",
+            "a Hamiltonian with a continuous control (Control::Function)",
+            "piecewise constant (Constant or Piecewise controls); use evolve_adaptive",
+        ));
+    }
+    let n = h.dim();
+    check_ket(psi0, n)?;
+    ode::validate_times(times)?;
+    let mut terms: Vec<&CsrMatrix> = vec![&h.h0];
+    terms.extend(h.drives.iter().map(|(_, op)| op));
+    let sum = OperatorSum::new(n, &terms);
+    let mut coefs = vec![c64::new(1.0, 0.0); terms.len()];
+    let mut values = vec![ZERO; sum.nnz()];
+    let t_last = times[times.len() - 1];
+    let mut breaks = h
+        .breakpoints()
+        .into_iter()
+        .filter(|&b| b > times[0] && b < t_last)
+        .peekable();
+
+    let mut psi = psi0.to_vec();
+    let mut t = times[0];
+    let mut states = Vec::with_capacity(times.len());
+    for &target in times {
+        // Cross every breakpoint before the target, then reach the target.
+        loop {
+            let next = match breaks.peek() {
+                Some(&b) if b < target => b,
+                _ => target,
+            };
+            if next > t {
+                let mid = 0.5 * (t + next);
+                for (c, (f, _)) in coefs[1..].iter_mut().zip(&h.drives) {
+                    *c = c64::new(f.value(mid), 0.0);
+                }
+                sum.fill(&coefs, &mut values, |z| z);
+                psi = expmv_hermitian(|x, y| sum.mul_vec(&values, x, y), &psi, next - t, opts)?.0;
+                t = next;
+            }
+            if next == target {
+                break;
+            }
+            breaks.next();
+        }
+        states.push(psi.clone());
+    }
+    Ok(states)
+}
+
 /// Checks a ket: length `n`, finite, unit norm within [`INITIAL_STATE_TOL`] (errors name `psi0`).
 fn check_ket(psi0: &[c64], n: usize) -> Result<()> {
     if psi0.len() != n {
@@ -251,4 +316,208 @@ fn check_ket(psi0: &[c64], n: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hamiltonian::test_support::*;
+    use super::super::hamiltonian::Control;
+    use super::*;
+
+    /// Resonant Jaynes–Cummings model (RWA), cavity ⊗ qubit with the qubit basis (|g⟩, |e⟩):
+    /// returns (H₀ = ω a†a + (ω/2)σz, V = a σ⁺ + a† σ⁻).
+    fn jaynes_cummings(levels: usize, omega: f64) -> (CsrMatrix, CsrMatrix) {
+        let a = destroy(levels).kron(&CsrMatrix::identity(2));
+        let sm = CsrMatrix::identity(levels).kron(&sigma_minus());
+        let [_, _, sz] = paulis();
+        let h0 = a
+            .adjoint()
+            .matmul(&a)
+            .unwrap()
+            .scale(c(omega, 0.0))
+            .add_scaled(&CsrMatrix::identity(levels).kron(&sz), c(omega / 2.0, 0.0))
+            .unwrap();
+        let v = a.matmul(&sm.adjoint()).unwrap();
+        (h0, v.add_scaled(&v.adjoint(), c(1.0, 0.0)).unwrap())
+    }
+
+    /// |n, g⟩ and the excited-state population of a ket.
+    fn fock_g(levels: usize, n: usize) -> Vec<c64> {
+        let mut psi = vec![ZERO; 2 * levels];
+        psi[2 * n] = c(1.0, 0.0);
+        psi
+    }
+
+    fn excited(psi: &[c64]) -> f64 {
+        psi.iter().skip(1).step_by(2).map(|z| z.norm_sqr()).sum()
+    }
+
+    fn norm(psi: &[c64]) -> f64 {
+        psi.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
+    }
+
+    #[test]
+    fn jaynes_cummings_rabi_oscillation() {
+        // From |n, g⟩: P_e(t) = sin²(g √n t).
+        let (levels, n, g, omega) = (8, 3, 0.5, 1.0);
+        let (h0, v) = jaynes_cummings(levels, omega);
+        let psi0 = fock_g(levels, n);
+        let times: Vec<f64> = (0..=60).map(|k| 0.1 * k as f64).collect();
+        let exact = |t: f64| (g * (n as f64).sqrt() * t).sin().powi(2);
+
+        let prop = EigenPropagator::new(&h0.add_scaled(&v, c(g, 0.0)).unwrap()).unwrap();
+        let eig = prop.evolve(&psi0, &times).unwrap();
+        // Continuous control (constant in value, but taken through the time-dependent path).
+        let ham = Hamiltonian::new(h0, vec![(Control::function(move |_| g), v)]).unwrap();
+        let ada = evolve_adaptive(
+            &ham,
+            &psi0,
+            &times,
+            &OdeOptions::with_tolerances(1e-10, 1e-12),
+        )
+        .unwrap();
+        assert!(ada.stats.steps > 0);
+        // The same coupling as a piecewise control with (trivial) edges inside the run.
+        let pieces = Control::piecewise(vec![0.0, 1.05, 2.0, 6.0], vec![g, g, g]).unwrap();
+        let ham_pw =
+            Hamiltonian::new(ham.h0.clone(), vec![(pieces, ham.drives[0].1.clone())]).unwrap();
+        let kry = evolve_piecewise(&ham_pw, &psi0, &times, &KrylovOptions::default()).unwrap();
+        for (k, &t) in times.iter().enumerate() {
+            assert!(
+                (excited(&eig[k]) - exact(t)).abs() < 1e-12,
+                "eigen, t = {t}"
+            );
+            assert!((norm(&eig[k]) - 1.0).abs() < 1e-12, "eigen norm, t = {t}");
+            assert!(
+                (excited(&ada.states[k]) - exact(t)).abs() < 1e-8,
+                "adaptive, t = {t}"
+            );
+            assert!(
+                (norm(&ada.states[k]) - 1.0).abs() < 1e-8,
+                "adaptive norm, t = {t}"
+            );
+            assert!(
+                (excited(&kry[k]) - exact(t)).abs() < 1e-10,
+                "Krylov, t = {t}"
+            );
+            assert!((norm(&kry[k]) - 1.0).abs() < 1e-10, "Krylov norm, t = {t}");
+        }
+    }
+
+    #[test]
+    fn eigen_propagation_composes_and_inverts() {
+        let h = random_hermitian(12, 4, 21);
+        let prop = EigenPropagator::new(&h).unwrap();
+        let dense = EigenPropagator::from_dense(h.to_dense().as_ref()).unwrap();
+        let psi = random_ket(12, 22);
+        let a = prop
+            .state_at(&prop.state_at(&psi, 0.8).unwrap(), 1.7)
+            .unwrap();
+        let b = dense.state_at(&psi, 2.5).unwrap();
+        let back = prop.state_at(&b, -2.5).unwrap();
+        for i in 0..12 {
+            assert!((a[i] - b[i]).norm() < 1e-12);
+            assert!((back[i] - psi[i]).norm() < 1e-12);
+        }
+        // H v_k = λ_k v_k with ascending λ.
+        let (v, lam) = (prop.eigenvectors(), prop.eigenvalues());
+        assert!(lam.windows(2).all(|w| w[0] <= w[1]));
+        let hd = h.to_dense();
+        let r = &hd * v
+            - v * faer::Mat::from_fn(12, 12, |i, j| if i == j { c(lam[i], 0.0) } else { ZERO });
+        assert!(max_diff(r.as_ref(), Mat::<c64>::zeros(12, 12).as_ref()) < 1e-12);
+        // evolve: ψ₀ is the state at times[0].
+        let ev = prop.evolve(&psi, &[1.0, 3.5]).unwrap();
+        assert!(
+            (0..12).all(|i| (ev[0][i] - psi[i]).norm() < 1e-14 && (ev[1][i] - b[i]).norm() < 1e-12)
+        );
+    }
+
+    #[test]
+    fn piecewise_krylov_matches_eigen_per_piece() {
+        let n = 40;
+        let h0 = random_hermitian(n, 6, 31);
+        let h1 = random_hermitian(n, 4, 32);
+        let edges = vec![0.5, 1.2, 1.3, 3.0];
+        let values = vec![2.0, -1.0, 0.7];
+        let ham = Hamiltonian::new(
+            h0.clone(),
+            vec![(
+                Control::piecewise(edges.clone(), values.clone()).unwrap(),
+                h1.clone(),
+            )],
+        )
+        .unwrap();
+        let psi0 = random_ket(n, 33);
+        // Requested times before, on and between the edges, with a repeat.
+        let times = [0.0, 0.5, 0.9, 1.25, 1.3, 1.3, 2.2, 3.0, 4.0];
+        let got = evolve_piecewise(&ham, &psi0, &times, &KrylovOptions::default()).unwrap();
+        // Reference: exact eigen-propagation piece by piece; the control holds values[0]
+        // before the first edge and the last value after the last one.
+        let prop = |v: f64| EigenPropagator::new(&h0.add_scaled(&h1, c(v, 0.0)).unwrap()).unwrap();
+        let props: Vec<_> = values.iter().map(|&v| prop(v)).collect();
+        let switch = [edges[1], edges[2]];
+        let exact_at = |t: f64| {
+            let (mut psi, mut t0) = (psi0.clone(), 0.0);
+            for (k, p) in props.iter().enumerate() {
+                let end = if k < switch.len() {
+                    switch[k]
+                } else {
+                    f64::INFINITY
+                };
+                if t.min(end) > t0 {
+                    psi = p.state_at(&psi, t.min(end) - t0).unwrap();
+                }
+                t0 = end;
+                if t <= end {
+                    break;
+                }
+            }
+            psi
+        };
+        for (k, &t) in times.iter().enumerate() {
+            let e = exact_at(t);
+            let err = (0..n)
+                .map(|i| (got[k][i] - e[i]).norm())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-10, "t = {t}: error {err}");
+        }
+        // A continuous control is refused.
+        let cont = Hamiltonian::new(h0, vec![(Control::function(|t| t), h1)]).unwrap();
+        let e = evolve_piecewise(&cont, &psi0, &[0.0, 1.0], &KrylovOptions::default()).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParameter { ref name, .. } if name == "h"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_input_is_named() {
+        let h = random_hermitian(4, 2, 1);
+        let prop = EigenPropagator::new(&h).unwrap();
+        let name = |e: Error| match e {
+            Error::InvalidParameter { name, .. } => name,
+            e => panic!("{e:?}"),
+        };
+        let unnormalised = vec![c(1.0, 0.0), c(0.1, 0.0), ZERO, ZERO];
+        assert_eq!(name(prop.state_at(&unnormalised, 1.0).unwrap_err()), "psi0");
+        assert!(matches!(
+            prop.evolve(&[c(1.0, 0.0)], &[0.0]).unwrap_err(),
+            Error::DimensionMismatch { .. }
+        ));
+        assert_eq!(
+            name(prop.state_at(&random_ket(4, 1), f64::NAN).unwrap_err()),
+            "t"
+        );
+        let not_herm = CsrMatrix::from_triplets(2, 2, &[(0, 1, c(1.0, 0.0))]).unwrap();
+        assert_eq!(name(EigenPropagator::new(&not_herm).unwrap_err()), "h");
+        assert_eq!(
+            name(EigenPropagator::from_dense(not_herm.to_dense().as_ref()).unwrap_err()),
+            "h"
+        );
+        let ham = Hamiltonian::constant(h).unwrap();
+        let e =
+            evolve_adaptive(&ham, &unnormalised, &[0.0, 1.0], &OdeOptions::default()).unwrap_err();
+        assert_eq!(name(e), "psi0");
+    }
 }
