@@ -72,20 +72,26 @@ pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
     };
     let value = toml::Value::Table(table);
     let scenario = match model.as_str() {
-        "tavis_cummings" => {
-            Scenario::TavisCummings(value.try_into().map_err(|e| field_error(&model, e))?)
-        }
-        "cavity_chain" => {
-            Scenario::CavityChain(value.try_into().map_err(|e| field_error(&model, e))?)
-        }
+        "tavis_cummings" => Scenario::TavisCummings(params(&model, value)?),
+        "cavity_chain" => Scenario::CavityChain(params(&model, value)?),
         other => bail!("unknown model `{other}`: one of {MODELS:?}"),
     };
     scenario.validate()?;
     Ok(scenario)
 }
 
-fn field_error(model: &str, e: toml::de::Error) -> anyhow::Error {
-    anyhow!("invalid parameters for model `{model}`: {}", e.message())
+/// Deserialises a model's parameters; errors carry the dotted path of the field.
+fn params<T: serde::de::DeserializeOwned>(model: &str, value: toml::Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let detail = inner.message().to_string();
+        if path == "." {
+            anyhow!("invalid parameters for model `{model}`: {detail}")
+        } else {
+            anyhow!("invalid parameters for model `{model}`: {path}: {detail}")
+        }
+    })
 }
 
 impl Scenario {

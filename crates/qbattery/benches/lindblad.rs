@@ -5,23 +5,61 @@
 //! ω_a = ω_c = 1, J = −1, γ = 0.4, Δ = 1, g = 1; jumps √(κ(n_th+1)) a, √(κ n_th) a† with
 //! κ = 0.5, n_th = 0.2; ρ₀ = |3⟩⟨3| ⊗ |G⟩⟨G|_B (ground state of H_B).
 //!
-//! Run: `cargo bench -p qbattery --bench lindblad`.
+//! Run: `cargo bench -p qbattery --bench lindblad`. The same problem from the command line
+//! against QuTiP: `python3 scripts/bench_qutip.py --rust-cmd "target/release/qbattery simulate
+//! examples/bench_chain.toml --out target/bench"`.
 
 use std::sync::{Once, OnceLock};
 
 use divan::Bencher;
-use faer::Side;
 use qbattery::dynamics::hamiltonian::Hamiltonian;
 use qbattery::dynamics::lindblad::Lindblad;
 use qbattery::dynamics::ode::OdeOptions;
-use qbattery::{c64, CsrMatrix, Mat};
+use qbattery::models::cavity_chain::{Cavity, Chain, Coupling, CouplingKind, Params};
+use qbattery::simulation::{self, Metric, OutputSettings, SolverSettings, TimeGrid};
+use qbattery::{c64, Mat};
 
 fn main() {
     divan::main();
 }
 
-const LEVELS: usize = 14;
-const SITES: usize = 3;
+/// The benchmark scenario: `examples/bench_chain.toml`.
+fn params() -> Params {
+    Params {
+        chain: Chain {
+            sites: 3,
+            two_j: 2,
+            omega: 1.0,
+            j: -1.0,
+            gamma: 0.4,
+            delta: 1.0,
+        },
+        cavity: Cavity {
+            omega: 1.0,
+            levels: 14,
+            photons: 3,
+            kappa: 0.5,
+            n_th: 0.2,
+        },
+        coupling: Coupling {
+            g: 1.0,
+            kind: CouplingKind::Rabi,
+        },
+        time: TimeGrid {
+            t_max: 50.0,
+            steps: 201,
+        },
+        solver: SolverSettings {
+            rtol: 1e-6,
+            atol: 1e-8,
+            ..SolverSettings::default()
+        },
+        output: OutputSettings {
+            metrics: vec![Metric::Energy],
+            cutoff_tolerance: 0.5,
+        },
+    }
+}
 
 struct Model {
     lindblad: Lindblad,
@@ -30,107 +68,24 @@ struct Model {
     opts: OdeOptions,
 }
 
-fn c(re: f64) -> c64 {
-    c64::new(re, 0.0)
-}
-
-/// `op` on factor `site` of a product of spaces with dimensions `dims`.
-fn embed(op: &CsrMatrix, site: usize, dims: &[usize]) -> CsrMatrix {
-    dims.iter()
-        .enumerate()
-        .fold(CsrMatrix::identity(1), |acc, (k, &d)| {
-            acc.kron(&if k == site {
-                op.clone()
-            } else {
-                CsrMatrix::identity(d)
-            })
-        })
-}
-
-fn sum(terms: &[(f64, CsrMatrix)], n: usize) -> CsrMatrix {
-    terms.iter().fold(CsrMatrix::zeros(n, n), |acc, (w, t)| {
-        acc.add_scaled(t, c(*w)).unwrap()
-    })
-}
-
 fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let (j, gamma, delta, g, kappa, n_th) = (-1.0, 0.4, 1.0, 1.0, 0.5f64, 0.2f64);
-        let s2 = 2f64.sqrt();
-        // Spin 1, basis m = +1, 0, −1.
-        let sp = CsrMatrix::from_triplets(3, 3, &[(0, 1, c(s2)), (1, 2, c(s2))]).unwrap();
-        let sm = sp.adjoint();
-        let sx = sp.add_scaled(&sm, c(1.0)).unwrap().scale(c(0.5));
-        let sy = sp
-            .add_scaled(&sm, c(-1.0))
-            .unwrap()
-            .scale(c64::new(0.0, -0.5));
-        let sz = CsrMatrix::diagonal(&[c(1.0), c(0.0), c(-1.0)]);
-        let a1 = CsrMatrix::from_triplets(
-            LEVELS,
-            LEVELS,
-            &(1..LEVELS)
-                .map(|k| (k - 1, k, c((k as f64).sqrt())))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap();
-
-        // Battery alone (for its ground state), then everything on cavity ⊗ spins.
-        let battery_h = |dims: &[usize], first: usize| {
-            let n: usize = dims.iter().product();
-            let mut terms = Vec::new();
-            for s in 0..SITES {
-                terms.push((1.0, embed(&sz, first + s, dims)));
-            }
-            for s in 0..SITES - 1 {
-                for (w, op) in [
-                    (j * (1.0 + gamma), &sx),
-                    (j * (1.0 - gamma), &sy),
-                    (j * delta, &sz),
-                ] {
-                    let pair = embed(op, first + s, dims)
-                        .matmul(&embed(op, first + s + 1, dims))
-                        .unwrap();
-                    terms.push((w, pair));
-                }
-            }
-            sum(&terms, n)
-        };
-        let spin_dims = [3; SITES];
-        let hb = battery_h(&spin_dims, 0);
-        let eig = hb.to_dense().self_adjoint_eigen(Side::Lower).unwrap();
-        let ground = eig.U().col(0).to_owned();
-
-        let dims = [LEVELS, 3, 3, 3];
-        let n: usize = dims.iter().product();
-        let a = embed(&a1, 0, &dims);
-        let x = a.add_scaled(&a.adjoint(), c(1.0)).unwrap();
-        let mut terms = vec![
-            (1.0, a.adjoint().matmul(&a).unwrap()),
-            (1.0, battery_h(&dims, 1)),
-        ];
-        for s in 0..SITES {
-            let flip = embed(&sp.add_scaled(&sm, c(1.0)).unwrap(), 1 + s, &dims);
-            terms.push((g, flip.matmul(&x).unwrap()));
-        }
-        let h = sum(&terms, n);
-        let jumps = vec![
-            a.scale(c((kappa * (n_th + 1.0)).sqrt())),
-            a.adjoint().scale(c((kappa * n_th).sqrt())),
-        ];
-        let lindblad = Lindblad::new(Hamiltonian::constant(h).unwrap(), jumps).unwrap();
-
-        let nb = ground.nrows();
-        let psi0: Vec<c64> = (0..n)
-            .map(|i| if i / nb == 3 { ground[i % nb] } else { c(0.0) })
+        let p = params();
+        let (problem, _) = p.problem().unwrap();
+        let plan = simulation::plan(&problem).unwrap();
+        let h = problem.hamiltonian.build(&plan.subspace).unwrap();
+        let jumps = problem
+            .jumps
+            .iter()
+            .map(|j| j.build(&plan.subspace).unwrap())
             .collect();
-        let rho0 = Mat::from_fn(n, n, |r, s| psi0[r] * psi0[s].conj());
-        let times = (0..=200).map(|k| 0.25 * k as f64).collect();
+        let lindblad = Lindblad::new(Hamiltonian::constant(h).unwrap(), jumps).unwrap();
+        let rho0 = problem.initial.density_on(&plan.subspace).unwrap();
         Model {
             lindblad,
             rho0,
-            times,
+            times: p.time.times(),
             opts: OdeOptions::with_tolerances(1e-6, 1e-8),
         }
     })
@@ -178,4 +133,11 @@ fn evolve_t50(bencher: Bencher) {
         });
         divan::black_box(report)
     });
+}
+
+/// The whole scenario as `qbattery simulate` runs it: model, blocks, evolution, E(t), maxima.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn simulate_t50() -> f64 {
+    let t = qbattery::models::cavity_chain::simulate(&params()).unwrap();
+    t.scalars["e_max"]
 }

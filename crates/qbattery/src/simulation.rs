@@ -668,6 +668,8 @@ pub struct Trajectory {
 pub enum RecordValue {
     /// A number.
     Number(f64),
+    /// A count.
+    Count(u64),
     /// A string.
     Text(String),
     /// A boolean.
@@ -681,7 +683,7 @@ impl From<f64> for RecordValue {
 }
 impl From<usize> for RecordValue {
     fn from(v: usize) -> Self {
-        RecordValue::Number(v as f64)
+        RecordValue::Count(v as u64)
     }
 }
 impl From<&str> for RecordValue {

@@ -136,18 +136,31 @@ pub fn ket_to_density(psi: &[c64]) -> Mat<c64> {
 /// not pure within `tol` (its largest eigenvalue below 1 − tol).
 pub fn density_to_ket(rho: MatRef<'_, c64>, tol: f64) -> Result<Vec<c64>> {
     if rho.nrows() != rho.ncols() || rho.nrows() == 0 {
-        return Err(Error::DimensionMismatch { context: "density_to_ket (square, non-empty)".into(), expected: rho.nrows(), found: rho.ncols() });
+        return Err(Error::DimensionMismatch {
+            context: "density_to_ket (square, non-empty)".into(),
+            expected: rho.nrows(),
+            found: rho.ncols(),
+        });
     }
     let eig = rho
         .self_adjoint_eigen(faer::Side::Lower)
-        .map_err(|e| Error::LinearAlgebra { context: "density_to_ket".into(), detail: format!("{e:?}") })?;
+        .map_err(|e| Error::LinearAlgebra {
+            context: "density_to_ket".into(),
+            detail: format!("{e:?}"),
+        })?;
     let n = rho.nrows();
     let top = eig.S()[n - 1].re;
-    if !(top >= 1.0 - tol) {
-        return Err(Error::invalid("rho", format!("a mixed state (largest eigenvalue {top:.6})"), "a pure state to convert to a ket"));
+    if top.is_nan() || top < 1.0 - tol {
+        return Err(Error::invalid(
+            "rho",
+            format!("a mixed state (largest eigenvalue {top:.6})"),
+            "a pure state to convert to a ket",
+        ));
     }
     let v: Vec<c64> = (0..n).map(|i| eig.U()[(i, n - 1)]).collect();
-    let k = (0..n).max_by(|&a, &b| v[a].norm().total_cmp(&v[b].norm())).expect("non-empty");
+    let k = (0..n)
+        .max_by(|&a, &b| v[a].norm().total_cmp(&v[b].norm()))
+        .expect("non-empty");
     let phase = v[k].conj() / v[k].norm();
     Ok(v.into_iter().map(|a| a * phase).collect())
 }
