@@ -15,6 +15,8 @@
 //! Jaynes–Cummings coupling and γ = 0 the number itself is (U(1)). Cavity loss breaks both
 //! for the open system, which is then evolved in the full space.
 
+use super::cavity::positive;
+pub use super::cavity::Cavity;
 use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
@@ -23,7 +25,7 @@ use crate::simulation::{
     self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
 };
 use crate::space::{Space, Subsystem};
-use crate::states::{fock, ground_state, Factor, LocalState, ProductState};
+use crate::states::{ground_state, Factor, LocalState, ProductState};
 use serde::{Deserialize, Serialize};
 
 /// The spin chain (the battery).
@@ -42,24 +44,6 @@ pub struct Chain {
     pub gamma: f64,
     /// ZZ anisotropy Δ.
     pub delta: f64,
-}
-
-/// The cavity (the charger).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cavity {
-    /// ω_c (> 0).
-    pub omega: f64,
-    /// Fock states kept, |0⟩ … |levels − 1⟩ (the paper's N_Fock = 4N + 1 means 4N + 2 levels).
-    pub levels: usize,
-    /// Initial photon number (the paper uses N).
-    pub photons: usize,
-    /// Loss rate κ ≥ 0.
-    #[serde(default)]
-    pub kappa: f64,
-    /// Thermal occupation n_th ≥ 0.
-    #[serde(default)]
-    pub n_th: f64,
 }
 
 /// Which cavity–spin coupling.
@@ -121,7 +105,7 @@ impl Params {
                 "between 1 (spin-1/2) and 8 (spin-4)",
             ));
         }
-        finite_positive("chain.omega", c.omega)?;
+        positive("chain.omega", c.omega)?;
         for (name, v) in [
             ("chain.j", c.j),
             ("chain.gamma", c.gamma),
@@ -132,20 +116,7 @@ impl Params {
                 return Err(Error::invalid(name, v, "a finite number"));
             }
         }
-        let cav = &self.cavity;
-        finite_positive("cavity.omega", cav.omega)?;
-        if cav.photons >= cav.levels {
-            return Err(Error::invalid(
-                "cavity.photons",
-                cav.photons,
-                format!("< cavity.levels = {} (raise the cutoff)", cav.levels),
-            ));
-        }
-        for (name, v) in [("cavity.kappa", cav.kappa), ("cavity.n_th", cav.n_th)] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(Error::invalid(name, v, "a finite number ≥ 0"));
-            }
-        }
+        self.cavity.validate()?;
         self.time.validate()?;
         self.solver.validate()?;
         self.output.validate()
@@ -168,7 +139,7 @@ impl Params {
             space = space.with(format!("spin{n}"), spin)?;
             battery_space = battery_space.with(format!("spin{n}"), spin)?;
         }
-        let mut h = OpSum::term(cav.omega, vec![(0, LocalOp::Number)]);
+        let mut h = cav.hamiltonian(0);
         h.extend(chain_hamiltonian(c, 1));
         let g = self.coupling.g;
         for s in 1..=c.sites {
@@ -180,19 +151,7 @@ impl Params {
                 h.add(g, vec![(0, LocalOp::Destroy), down]);
             }
         }
-        let mut jumps = Vec::new();
-        if cav.kappa > 0.0 {
-            jumps.push(OpSum::term(
-                (cav.kappa * (cav.n_th + 1.0)).sqrt(),
-                vec![(0, LocalOp::Destroy)],
-            ));
-            if cav.n_th > 0.0 {
-                jumps.push(OpSum::term(
-                    (cav.kappa * cav.n_th).sqrt(),
-                    vec![(0, LocalOp::Create)],
-                ));
-            }
-        }
+        let jumps = cav.jumps(0);
         let h_b = self.battery_hamiltonian();
         let h_b_dense = h_b.build(&Subspace::full(&battery_space)?)?.to_dense();
         let scale = h_b_dense.norm_max().max(1.0);
@@ -200,10 +159,7 @@ impl Params {
         let initial = ProductState::new(
             &space,
             vec![
-                Factor {
-                    sites: vec![0],
-                    state: LocalState::Ket(fock(cav.levels, cav.photons)?),
-                },
+                cav.initial_factor(0)?,
                 Factor {
                     sites: (1..=c.sites).collect(),
                     state: LocalState::Ket(ground.ket),
@@ -253,13 +209,6 @@ fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
         h.add(coupling * c.delta, vec![(a, LocalOp::Sz), (b, LocalOp::Sz)]);
     }
     h
-}
-
-fn finite_positive(name: &str, v: f64) -> Result<()> {
-    if !(v > 0.0 && v.is_finite()) {
-        return Err(Error::invalid(name, v, "a finite number > 0"));
-    }
-    Ok(())
 }
 
 /// Runs the scenario; a degenerate ground state of H_B is reported as a warning.

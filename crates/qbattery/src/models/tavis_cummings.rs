@@ -16,6 +16,8 @@
 //! (U(1)); without it, its parity (Z2). Closed runs are evolved in the one block the
 //! initial state occupies.
 
+use super::cavity::positive;
+pub use super::cavity::Cavity;
 use crate::error::{Error, Result};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
@@ -24,7 +26,7 @@ use crate::simulation::{
     self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
 };
 use crate::space::{Space, Subsystem};
-use crate::states::{basis, fock, Factor, LocalState, ProductState};
+use crate::states::{basis, Factor, LocalState, ProductState};
 use serde::{Deserialize, Serialize};
 
 /// The cells (the battery).
@@ -49,24 +51,6 @@ pub enum Representation {
     Dicke,
     /// N separate qubits (2^N states); the same physics, for checks.
     Qubits,
-}
-
-/// The charger: one cavity mode.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Cavity {
-    /// Frequency ω_c (> 0).
-    pub omega: f64,
-    /// Fock states kept, |0⟩ … |levels − 1⟩; must exceed `photons`.
-    pub levels: usize,
-    /// Initial photon number n.
-    pub photons: usize,
-    /// Loss rate κ ≥ 0 (0: closed system).
-    #[serde(default)]
-    pub kappa: f64,
-    /// Thermal occupation n_th ≥ 0 of the cavity's bath.
-    #[serde(default)]
-    pub n_th: f64,
 }
 
 /// The cell–cavity coupling.
@@ -119,20 +103,7 @@ impl Params {
             ));
         }
         positive("cells.omega", c.omega)?;
-        let cav = &self.cavity;
-        positive("cavity.omega", cav.omega)?;
-        if cav.levels < 2 {
-            return Err(Error::invalid("cavity.levels", cav.levels, "≥ 2"));
-        }
-        if cav.photons >= cav.levels {
-            return Err(Error::invalid(
-                "cavity.photons",
-                cav.photons,
-                format!("< cavity.levels = {} (raise the cutoff)", cav.levels),
-            ));
-        }
-        non_negative("cavity.kappa", cav.kappa)?;
-        non_negative("cavity.n_th", cav.n_th)?;
+        self.cavity.validate()?;
         if !self.coupling.g.is_finite() {
             return Err(Error::invalid(
                 "coupling.g",
@@ -164,7 +135,7 @@ impl Params {
             }
         };
         // Σ_i σ⁺_i is the collective J⁺ on a Dicke site; either way one raising operator per site.
-        let mut h = OpSum::term(cav.omega, vec![(0, LocalOp::Number)]);
+        let mut h = cav.hamiltonian(0);
         for &s in &cell_sites {
             h.add(c.omega, vec![(s, LocalOp::Number)]);
             h.add(g, vec![(0, LocalOp::Destroy), (s, LocalOp::SPlus)]);
@@ -174,23 +145,8 @@ impl Params {
                 h.add(g, vec![(0, LocalOp::Destroy), (s, LocalOp::SMinus)]);
             }
         }
-        let mut jumps = Vec::new();
-        if cav.kappa > 0.0 {
-            jumps.push(OpSum::term(
-                (cav.kappa * (cav.n_th + 1.0)).sqrt(),
-                vec![(0, LocalOp::Destroy)],
-            ));
-            if cav.n_th > 0.0 {
-                jumps.push(OpSum::term(
-                    (cav.kappa * cav.n_th).sqrt(),
-                    vec![(0, LocalOp::Create)],
-                ));
-            }
-        }
-        let mut factors = vec![Factor {
-            sites: vec![0],
-            state: LocalState::Ket(fock(cav.levels, cav.photons)?),
-        }];
+        let jumps = cav.jumps(0);
+        let mut factors = vec![cav.initial_factor(0)?];
         for &s in &cell_sites {
             factors.push(Factor {
                 sites: vec![s],
@@ -234,20 +190,6 @@ impl Params {
 
 fn binomial(n: usize, k: usize) -> usize {
     (0..k).fold(1usize, |acc, i| acc * (n - i) / (i + 1))
-}
-
-fn positive(name: &str, v: f64) -> Result<()> {
-    if !(v > 0.0 && v.is_finite()) {
-        return Err(Error::invalid(name, v, "a finite number > 0"));
-    }
-    Ok(())
-}
-
-fn non_negative(name: &str, v: f64) -> Result<()> {
-    if !(v >= 0.0 && v.is_finite()) {
-        return Err(Error::invalid(name, v, "a finite number ≥ 0"));
-    }
-    Ok(())
 }
 
 /// Runs the scenario: energy, power and the requested metrics on the time grid.
