@@ -21,6 +21,9 @@ use super::charging::{Charging, EnergyJet};
 /// than `value · (1 + GAP)` (plus round-off).
 pub const GAP: f64 = 1e-10;
 
+/// Relative size of round-off in objective values near a maximum.
+const ROUND_OFF: f64 = 1e-13;
+
 /// Cells of the initial grid of a power-window search.
 const WINDOW_CELLS: usize = 64;
 
@@ -129,23 +132,22 @@ impl Charging {
     }
 
     /// Safeguarded Newton for the root of the objective's slope in (a, b), where the slope
-    /// goes from + to −. Returns the best evaluated point and the number of evaluations.
+    /// goes from + to −. Returns the last iterate (the root to machine precision: near a
+    /// maximum the values of the iterates differ by round-off only, so they are not
+    /// compared) and the number of evaluations.
     fn newton(&self, obj: Objective, a: &EnergyJet, b: &EnergyJet) -> (EnergyJet, usize) {
         let (mut lo, mut hi) = (a.t, b.t);
         let (sa, sb) = (obj.slope(a).0, obj.slope(b).0);
         let mut t = lo + (hi - lo) * sa / (sa - sb);
-        let mut best = if obj.value(a) >= obj.value(b) { *a } else { *b };
+        let mut last = *a;
         let mut evals = 0;
         for _ in 0..100 {
             if !(t > lo && t < hi) {
                 t = 0.5 * (lo + hi);
             }
-            let j = self.jets(&[t])[0];
+            last = self.jets(&[t])[0];
             evals += 1;
-            if obj.value(&j) >= obj.value(&best) {
-                best = j;
-            }
-            let (s, ds) = obj.slope(&j);
+            let (s, ds) = obj.slope(&last);
             if s > 0.0 {
                 lo = t;
             } else {
@@ -162,7 +164,7 @@ impl Charging {
                 break;
             }
         }
-        (best, evals)
+        (last, evals)
     }
 
     /// Branch and bound from the sorted samples `grid` (at least two). Returns the maximum
@@ -178,6 +180,7 @@ impl Charging {
         let mut cells: Vec<(EnergyJet, EnergyJet, bool)> =
             grid.windows(2).map(|w| (w[0], w[1], false)).collect();
         let mut unresolved: f64 = 0.0;
+        let mut best_is_root = false;
         while !cells.is_empty() && evals < MAX_EVALUATIONS {
             let mut live = Vec::with_capacity(cells.len());
             for (a, b, solved) in cells.drain(..) {
@@ -198,8 +201,11 @@ impl Charging {
                 if !solved && obj.slope(&a).0 > 0.0 && obj.slope(&b).0 < 0.0 {
                     let (root, n) = self.newton(obj, &a, &b);
                     evals += n;
-                    if obj.value(&root) > obj.value(&best) {
+                    // A refined root wins over a sample that beats it by round-off only.
+                    let bv = obj.value(&best);
+                    if obj.value(&root) >= bv - ROUND_OFF * bv.abs() {
                         best = root;
+                        best_is_root = true;
                     }
                     if root.t > a.t && root.t < b.t {
                         next.push((a, root, false, true));
@@ -221,8 +227,15 @@ impl Charging {
             for (a, b, bisect, solved) in next {
                 if bisect {
                     let j = mid_jets.next().expect("one jet per midpoint");
-                    if obj.value(&j) > obj.value(&best) {
+                    let bv = obj.value(&best);
+                    let margin = if best_is_root {
+                        ROUND_OFF * bv.abs()
+                    } else {
+                        0.0
+                    };
+                    if obj.value(&j) > bv + margin {
                         best = j;
+                        best_is_root = false;
                     }
                     cells.push((a, j, solved));
                     cells.push((j, b, solved));
