@@ -24,8 +24,12 @@ pub const GAP: f64 = 1e-10;
 /// Relative size of round-off in objective values near a maximum.
 const ROUND_OFF: f64 = 1e-13;
 
-/// Cells of the initial grid of a power-window search.
-const WINDOW_CELLS: usize = 64;
+/// Cells of the initial grid of a search.
+const WINDOW_CELLS: usize = 32;
+
+/// Samples of the first scan for a lower bound of P_max, over [0, 4τ] with τ the time at
+/// which the initial curvature alone would reach the energy bound.
+const SCAN_POINTS: usize = 32;
 
 /// Safety cap on the number of time evaluations of one search.
 const MAX_EVALUATIONS: usize = 200_000;
@@ -299,7 +303,9 @@ impl Charging {
         let mut scan_best: Option<EnergyJet> = None;
         let mut span = tau;
         for _ in 0..12 {
-            let ts: Vec<f64> = (1..=128).map(|i| span * i as f64 / 32.0).collect();
+            let ts: Vec<f64> = (1..=SCAN_POINTS)
+                .map(|i| 4.0 * span * i as f64 / SCAN_POINTS as f64)
+                .collect();
             let jets = self.jets(&ts);
             evals += jets.len();
             for j in jets {

@@ -93,7 +93,7 @@ pub fn fit_power_law(x: &[f64], y: &[f64]) -> Result<PowerLawFit> {
 }
 
 /// One (N_B, N, initial state) point of a sweep.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PowerPoint {
     /// N_B.
     pub n_b: u32,
