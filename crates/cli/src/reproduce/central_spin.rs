@@ -520,3 +520,31 @@ fn thermodynamic_limit(dir: &RunDir, md: &mut String, kappa: f64) -> Result<()> 
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use qbattery::models::central_spin::{simulate, Params};
+
+    /// The example scenario (without its `model` tag, which the scenario layer consumes)
+    /// deserialises into the model's parameters, validates and runs.
+    #[test]
+    fn example_scenario_runs() {
+        let text = include_str!("../../../../examples/central_spin.toml");
+        let mut table: toml::Table = toml::from_str(text).expect("valid TOML");
+        assert_eq!(
+            table
+                .remove("model")
+                .and_then(|v| v.as_str().map(String::from)),
+            Some("central_spin".to_string())
+        );
+        let params: Params = table.try_into().expect("fields of central_spin::Params");
+        let traj = simulate(&params).expect("runs");
+        for key in ["e_max", "t_e_max", "p_max", "t_p_max"] {
+            assert!(
+                traj.scalars[key].is_finite() && traj.scalars[key] > 0.0,
+                "{key}"
+            );
+        }
+        assert!(traj.warnings.is_empty());
+    }
+}

@@ -155,7 +155,7 @@ pub fn simulate(p: &Params) -> Result<Trajectory> {
     let qs = charging.sector_charges();
     traj.record(
         "method",
-        "exact: eigen-decomposition of the U(1) blocks m + k = q (faer self_adjoint_eigen)",
+        "exact: eigen-decomposition of the U(1) blocks m + k = q (tridiagonal QL for dimension ≤ 64, faer self_adjoint_eigen above)",
     );
     traj.record("blocks", nblocks);
     traj.record("block_dimension", dim);
