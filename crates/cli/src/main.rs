@@ -1,33 +1,79 @@
-//! The `qbattery` command.
+//! The `qbattery` command: run scenario files, inspect them, reproduce the papers.
+//!
+//! A thin binary over `qbattery_cli` (scenarios, writers, plots) and the `qbattery`
+//! library (all the physics).
 
-// Only their tests use these until the command dispatch calls them; then drop the allows.
-#[allow(dead_code)]
-mod output;
-#[allow(dead_code, unused_imports)]
-mod plot;
-mod reproduce;
-#[allow(dead_code)]
-mod sweep;
+use qbattery_cli::{reproduce, simulate};
 
-/// Temporary dispatch (central-spin branch) until the lead's clap CLI lands:
-/// `qbattery reproduce central-spin [--out DIR]`.
-fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) != Some("reproduce")
-        || args.get(2).map(String::as_str) != Some("central-spin")
-    {
-        eprintln!("usage: qbattery reproduce central-spin [--out DIR]");
-        return std::process::ExitCode::FAILURE;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Model, simulate and optimise quantum batteries.
+#[derive(Debug, Parser)]
+#[command(name = "qbattery", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: writes timeseries.csv, summary.json and a PNG + SVG plot per metric.
+    Simulate {
+        /// Scenario file (TOML); without it, the embedded Tavis–Cummings example runs.
+        scenario: Option<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = "out/simulate")]
+        out: PathBuf,
+        /// Override a scenario value by its dotted path, e.g. `--set coupling.g=0.3`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+    /// Describe a scenario: its space, dimension, symmetry blocks and a memory estimate.
+    Info {
+        /// Scenario file (TOML); without it, the embedded Tavis–Cummings example.
+        scenario: Option<PathBuf>,
+        /// Override a scenario value by its dotted path.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+    },
+    /// Regenerate a paper's figures and tables (central-spin branch: `central-spin` only).
+    Reproduce {
+        /// Which paper: `central-spin`.
+        paper: String,
+        /// Output directory.
+        #[arg(long, default_value = "out/reproduce")]
+        out: PathBuf,
+    },
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Simulate {
+            scenario,
+            out,
+            overrides,
+        } => simulate::simulate(scenario.as_deref(), &overrides, &out),
+        Command::Info {
+            scenario,
+            overrides,
+        } => simulate::info(scenario.as_deref(), &overrides),
+        Command::Reproduce { paper, out } => match paper.as_str() {
+            "central-spin" => reproduce::central_spin::run(&out),
+            other => anyhow::bail!("unknown paper `{other}`: expected `central-spin`"),
+        },
     }
-    let out = match args.iter().position(|a| a == "--out") {
-        Some(i) => args.get(i + 1).cloned().unwrap_or_default(),
-        None => "out/reproduce/central-spin".to_string(),
-    };
-    match reproduce::central_spin::run(std::path::Path::new(&out)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

@@ -33,6 +33,30 @@ pub enum LinalgError {
         /// faer's message.
         detail: String,
     },
+    /// An input (or a result, after overflow) holds NaN or an infinity.
+    #[error("non-finite value (NaN or infinity) in {context}")]
+    NonFinite {
+        /// The operation and the offending quantity.
+        context: &'static str,
+    },
+    /// A matrix that must be Hermitian is not, beyond rounding.
+    #[error("{context}: matrix is not Hermitian (max |H - H^dagger| = {error:.3e})")]
+    NotHermitian {
+        /// The operation.
+        context: &'static str,
+        /// The largest entry of |H − H†|.
+        error: f64,
+    },
+    /// A parameter lies outside its allowed range.
+    #[error("invalid parameter {name} = {value}: must be {allowed}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// The allowed range, in words.
+        allowed: &'static str,
+    },
     /// An iterative method did not reach its tolerance.
     #[error("{context} did not converge after {steps} steps (residual {residual:.3e})")]
     NoConvergence {
@@ -43,4 +67,22 @@ pub enum LinalgError {
         /// Last residual.
         residual: f64,
     },
+}
+
+/// Checks that `a` is square with finite entries; returns its dimension.
+pub(crate) fn check_square_finite(
+    a: MatRef<'_, c64>,
+    context: &'static str,
+) -> Result<usize, LinalgError> {
+    if a.nrows() != a.ncols() {
+        return Err(LinalgError::DimensionMismatch {
+            context,
+            expected: a.nrows(),
+            found: a.ncols(),
+        });
+    }
+    if !a.is_all_finite() {
+        return Err(LinalgError::NonFinite { context });
+    }
+    Ok(a.nrows())
 }

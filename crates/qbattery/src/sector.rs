@@ -450,7 +450,7 @@ mod tests {
         let s = space();
         let c = Charge::excitations(&s);
         assert_eq!(c.values(&s), (0..=6).collect::<Vec<_>>());
-        let mut seen = vec![false; 24];
+        let mut seen = [false; 24];
         for q in c.values(&s) {
             let sec = Subspace::sector(&s, &c, q).unwrap();
             for i in 0..sec.dim() {

@@ -1,1 +1,896 @@
 //! Lindblad master equation with time-dependent Hamiltonians, integrated on the density matrix.
+//!
+//! dρ/dt = −i[H(t), ρ] + Σ_k (L_k ρ L_k† − ½{L_k†L_k, ρ}),
+//!
+//! the form of Eqs. (6)–(7) of 000_e3df25f406468476.txt (ħ = 1). Rates live inside the
+//! jump operators: a channel with rate γ_k and operator J_k is passed as L_k = √γ_k J_k
+//! (e.g. the cavity of paper 000: L₁ = √(κ(n_th+1)) a, L₂ = √(κ n_th) a†). (Eq. (7) of
+//! paper 000 prints "−a†ρa" where the Lindblad form, used here, has −a†aρ.)
+//!
+//! The generator is applied in matrix form, never as a dense Liouvillian:
+//!
+//! dρ/dt = −i(H_eff ρ − ρ H_eff†) + Σ_k L_k ρ L_k†,   H_eff = H − (i/2) Σ_k L_k†L_k.
+//!
+//! With ρ Hermitian, A = −i H_eff ρ gives −i(H_eff ρ − ρ H_eff†) = A + A†, so one sparse
+//! product a step suffices: the right-hand side computes X = A† + ½ Σ_k L_k ρ L_k† column
+//! by column (columns of ρ are combined with the conjugated entries of a row of H_eff, and
+//! L_k ρ L_k† column i is L_k (ρ L_k†)[:, i]) and returns X + X†. Columns are processed in
+//! parallel blocks (rayon) above [`PARALLEL_MIN_DIM`]. The result is Hermitian to the last
+//! bit, and the trace is conserved up to rounding (Runge–Kutta methods preserve linear
+//! invariants), so a drift of the trace signals numerical trouble and is reported.
+
+use faer::prelude::*;
+
+use super::hamiltonian::{Hamiltonian, OperatorSum};
+use super::ode::{self, OdeOptions, SolverStats};
+use crate::{c64, CsrMatrix, Error, Mat, MatMut, MatRef, Result, Warning};
+
+/// Dimension from which the right-hand side splits its columns over rayon's threads.
+pub const PARALLEL_MIN_DIM: usize = 128;
+
+/// Largest |Tr ρ(t) − 1| tolerated silently; beyond it [`Warning::TraceDrift`] is reported.
+/// The exact generator conserves the trace and the integrator preserves it up to rounding,
+/// so this does not scale with the tolerances.
+pub const TRACE_DRIFT_TOL: f64 = 1e-6;
+
+/// Tolerance on the initial state: |ρ₀ − ρ₀†| entries and |Tr ρ₀ − 1|.
+pub const INITIAL_STATE_TOL: f64 = 1e-8;
+
+const ZERO: c64 = c64 { re: 0.0, im: 0.0 };
+
+/// A sparse operator with its values in the layout the kernels use.
+#[derive(Debug, Clone)]
+struct Jump {
+    pattern: OperatorSum,
+    /// ½ L[a, q], row-major on `pattern`.
+    half: Vec<c64>,
+    /// conj(L[i, k]), row-major on `pattern`.
+    conj: Vec<c64>,
+}
+
+/// A Lindblad generator: Hamiltonian H(t) and jump operators L_k (rates included).
+/// Build once, evolve many initial states.
+#[derive(Debug, Clone)]
+pub struct Lindblad {
+    hamiltonian: Hamiltonian,
+    jumps: Vec<CsrMatrix>,
+    /// H_eff's terms on one pattern: [H₀, K = Σ L†L, H_1, …, H_m].
+    heff: OperatorSum,
+    /// Weights i·conj(H_eff[i, k]) when H is constant.
+    const_weights: Option<Vec<c64>>,
+    jump_kernels: Vec<Jump>,
+    breakpoints: Vec<f64>,
+}
+
+/// Scratch space of [`Lindblad::rhs`], made by [`Lindblad::workspace`]; reuse it across calls.
+#[derive(Debug, Clone)]
+pub struct LindbladWorkspace {
+    weights: Vec<c64>,
+    coefs: Vec<c64>,
+    x: Mat<c64>,
+    /// One column of scratch per parallel task.
+    tmps: Vec<Vec<c64>>,
+}
+
+/// States at the requested times, with the solver's report.
+#[derive(Debug, Clone)]
+pub struct Evolution {
+    /// The requested times.
+    pub times: Vec<f64>,
+    /// ρ(t) at each requested time.
+    pub states: Vec<Mat<c64>>,
+    /// What the integrator did.
+    pub stats: SolverStats,
+    /// Numerical trouble (e.g. [`Warning::TraceDrift`]).
+    pub warnings: Vec<Warning>,
+}
+
+/// The report of [`Lindblad::evolve_with`], which hands states to an observer instead of storing them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvolutionStats {
+    /// What the integrator did.
+    pub stats: SolverStats,
+    /// Numerical trouble (e.g. [`Warning::TraceDrift`]).
+    pub warnings: Vec<Warning>,
+}
+
+impl Lindblad {
+    /// Checks and prepares the generator: the Hamiltonian is validated, and every jump
+    /// operator must be square of the Hamiltonian's dimension and finite (errors name
+    /// `jumps[k]`).
+    pub fn new(hamiltonian: Hamiltonian, jumps: Vec<CsrMatrix>) -> Result<Self> {
+        hamiltonian.validate()?;
+        let n = hamiltonian.dim();
+        for (k, l) in jumps.iter().enumerate() {
+            for found in [l.nrows(), l.ncols()] {
+                if found != n {
+                    return Err(Error::DimensionMismatch {
+                        context: format!(
+                            "jumps[{k}] of the Lindblad generator (Hamiltonian dimension)"
+                        ),
+                        expected: n,
+                        found,
+                    });
+                }
+            }
+            if !l.is_finite() {
+                return Err(Error::NonFinite {
+                    context: format!("jumps[{k}] of the Lindblad generator"),
+                });
+            }
+        }
+        let mut k_sum = CsrMatrix::zeros(n, n);
+        for l in &jumps {
+            k_sum = k_sum.add_scaled(&l.adjoint().matmul(l)?, c64::new(1.0, 0.0))?;
+        }
+        let mut terms: Vec<&CsrMatrix> = vec![&hamiltonian.h0, &k_sum];
+        terms.extend(hamiltonian.drives.iter().map(|(_, op)| op));
+        let heff = OperatorSum::new(n, &terms);
+        let jump_kernels = jumps
+            .iter()
+            .map(|l| {
+                let pattern = OperatorSum::new(n, &[l]);
+                let mut half = vec![ZERO; pattern.nnz()];
+                let mut conj = vec![ZERO; pattern.nnz()];
+                pattern.fill(&[c64::new(0.5, 0.0)], &mut half, |z| z);
+                pattern.fill(&[c64::new(1.0, 0.0)], &mut conj, |z| z.conj());
+                Jump {
+                    pattern,
+                    half,
+                    conj,
+                }
+            })
+            .collect();
+        let breakpoints = hamiltonian.breakpoints();
+        let mut lindblad = Lindblad {
+            hamiltonian,
+            jumps,
+            heff,
+            const_weights: None,
+            jump_kernels,
+            breakpoints,
+        };
+        if lindblad.hamiltonian.is_constant() {
+            let mut w = vec![ZERO; lindblad.heff.nnz()];
+            let coefs = lindblad.coefs_at(0.0);
+            fill_weights(&lindblad.heff, &coefs, &mut w);
+            lindblad.const_weights = Some(w);
+        }
+        Ok(lindblad)
+    }
+
+    /// The Hamiltonian.
+    pub fn hamiltonian(&self) -> &Hamiltonian {
+        &self.hamiltonian
+    }
+
+    /// The jump operators (rates included).
+    pub fn jumps(&self) -> &[CsrMatrix] {
+        &self.jumps
+    }
+
+    /// The Hilbert-space dimension.
+    pub fn dim(&self) -> usize {
+        self.hamiltonian.dim()
+    }
+
+    /// Coefficients of the H_eff terms [H₀, K, H_1, …] at time t.
+    fn coefs_at(&self, t: f64) -> Vec<c64> {
+        let mut c = vec![c64::new(1.0, 0.0), c64::new(0.0, -0.5)];
+        c.extend(
+            self.hamiltonian
+                .drives
+                .iter()
+                .map(|(f, _)| c64::new(f.value(t), 0.0)),
+        );
+        c
+    }
+
+    /// Scratch space for [`Lindblad::rhs`].
+    pub fn workspace(&self) -> LindbladWorkspace {
+        let n = self.dim();
+        let tasks = if n >= PARALLEL_MIN_DIM {
+            (2 * rayon::current_num_threads()).clamp(1, n)
+        } else {
+            1
+        };
+        LindbladWorkspace {
+            weights: if self.const_weights.is_some() {
+                Vec::new()
+            } else {
+                vec![ZERO; self.heff.nnz()]
+            },
+            coefs: self.coefs_at(0.0),
+            x: Mat::zeros(n, n),
+            tmps: vec![vec![ZERO; n]; tasks],
+        }
+    }
+
+    /// Writes dρ/dt at time t into `drho` (overwritten). `rho` must be Hermitian: only
+    /// that case is computed correctly (see the module docs). No allocation when `rho` and
+    /// `drho` have contiguous columns (as `Mat`s do).
+    ///
+    /// Panics if `rho` or `drho` is not `dim × dim`, or `ws` was made by another generator
+    /// (a caller's bug).
+    pub fn rhs(
+        &self,
+        ws: &mut LindbladWorkspace,
+        t: f64,
+        rho: MatRef<'_, c64>,
+        mut drho: MatMut<'_, c64>,
+    ) {
+        let n = self.dim();
+        assert_eq!(
+            (rho.nrows(), rho.ncols()),
+            (n, n),
+            "Lindblad::rhs: rho must be dim × dim"
+        );
+        assert_eq!(
+            (drho.nrows(), drho.ncols()),
+            (n, n),
+            "Lindblad::rhs: drho must be dim × dim"
+        );
+        assert_eq!(
+            (ws.x.nrows(), ws.coefs.len()),
+            (n, self.hamiltonian.drives.len() + 2),
+            "Lindblad::rhs: the workspace belongs to another generator"
+        );
+        let LindbladWorkspace {
+            weights,
+            coefs,
+            x,
+            tmps,
+        } = ws;
+        let weights: &[c64] = match &self.const_weights {
+            Some(w) => w,
+            None => {
+                for (c, (f, _)) in coefs[2..].iter_mut().zip(&self.hamiltonian.drives) {
+                    *c = c64::new(f.value(t), 0.0);
+                }
+                fill_weights(&self.heff, coefs, weights);
+                weights
+            }
+        };
+        let rho_copy;
+        let rho = if rho.try_as_col_major().is_some() {
+            rho
+        } else {
+            rho_copy = rho.to_owned();
+            rho_copy.as_ref()
+        };
+        // Phase 1: X = A† + ½ Σ L ρ L†, column blocks in parallel.
+        let kernel = |first: usize, block: MatMut<'_, c64>, tmp: &mut Vec<c64>| {
+            self.x_columns(weights, rho, first, block, tmp)
+        };
+        for_column_blocks(x.as_mut(), 0, tmps, &kernel);
+        // Phase 2: dρ = X + X†.
+        if drho.rb_mut().try_as_col_major_mut().is_some() {
+            hermitian_part(x.as_ref(), drho, tmps.len());
+        } else {
+            let mut out = Mat::<c64>::zeros(n, n);
+            hermitian_part(x.as_ref(), out.as_mut(), tmps.len());
+            drho.copy_from(&out);
+        }
+    }
+
+    /// Columns `first..first + block.ncols()` of X = i ρ H_eff† + ½ Σ_k L_k ρ L_k†,
+    /// compiled for AVX2 + FMA when the CPU has them (checked at run time).
+    fn x_columns(
+        &self,
+        weights: &[c64],
+        rho: MatRef<'_, c64>,
+        first: usize,
+        block: MatMut<'_, c64>,
+        tmp: &mut [c64],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports the features `x_columns_avx2` is compiled with.
+            unsafe { self.x_columns_avx2(weights, rho, first, block, tmp) };
+            return;
+        }
+        self.x_columns_portable(weights, rho, first, block, tmp);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn x_columns_avx2(
+        &self,
+        weights: &[c64],
+        rho: MatRef<'_, c64>,
+        first: usize,
+        block: MatMut<'_, c64>,
+        tmp: &mut [c64],
+    ) {
+        self.x_columns_portable(weights, rho, first, block, tmp);
+    }
+
+    #[inline(always)]
+    fn x_columns_portable(
+        &self,
+        weights: &[c64],
+        rho: MatRef<'_, c64>,
+        first: usize,
+        mut block: MatMut<'_, c64>,
+        tmp: &mut [c64],
+    ) {
+        let heff = &self.heff;
+        for c in 0..block.ncols() {
+            let i = first + c;
+            let out = col_mut(block.rb_mut(), c);
+            out.fill(ZERO);
+            // X[:, i] = Σ_k i conj(H_eff[i, k]) ρ[:, k] = (i ρ H_eff†)[:, i].
+            let row = heff.indptr[i]..heff.indptr[i + 1];
+            let (ks, ws) = (&heff.indices[row.clone()], &weights[row]);
+            let mut quads = ks.chunks_exact(4).zip(ws.chunks_exact(4));
+            for (k, w) in quads.by_ref() {
+                axpy4(
+                    out,
+                    [w[0], w[1], w[2], w[3]],
+                    [
+                        col(rho, k[0]),
+                        col(rho, k[1]),
+                        col(rho, k[2]),
+                        col(rho, k[3]),
+                    ],
+                );
+            }
+            let rest = ks.len() - ks.len() % 4;
+            for (&k, &w) in ks[rest..].iter().zip(&ws[rest..]) {
+                axpy(out, w, col(rho, k));
+            }
+            for jump in &self.jump_kernels {
+                let pat = &jump.pattern;
+                let row = pat.indptr[i]..pat.indptr[i + 1];
+                if row.is_empty() {
+                    continue;
+                }
+                // tmp = (ρ L†)[:, i] = Σ_k conj(L[i, k]) ρ[:, k]; X[:, i] += ½ L tmp.
+                tmp.fill(ZERO);
+                for p in row {
+                    axpy(tmp, jump.conj[p], col(rho, pat.indices[p]));
+                }
+                for (a, o) in out.iter_mut().enumerate() {
+                    let mut s = ZERO;
+                    for q in pat.indptr[a]..pat.indptr[a + 1] {
+                        s += jump.half[q] * tmp[pat.indices[q]];
+                    }
+                    *o += s;
+                }
+            }
+        }
+    }
+
+    /// Evolves ρ₀ (given at `times[0]`) and stores ρ(t) at every requested time.
+    ///
+    /// ρ₀ must be `dim × dim`, finite, Hermitian and of unit trace within
+    /// [`INITIAL_STATE_TOL`] (errors name `rho0`); its Hermitian part is evolved. `times`
+    /// must be non-empty, finite and non-decreasing. The breakpoints of piecewise controls
+    /// are landed on exactly. See [`ode::integrate`] for the integrator and its errors.
+    pub fn evolve(
+        &self,
+        rho0: MatRef<'_, c64>,
+        times: &[f64],
+        opts: &OdeOptions,
+    ) -> Result<Evolution> {
+        let mut states = Vec::with_capacity(times.len());
+        let report = self.evolve_with(rho0, times, opts, |_, _, rho| {
+            states.push(rho.to_owned());
+            Ok(())
+        })?;
+        Ok(Evolution {
+            times: times.to_vec(),
+            states,
+            stats: report.stats,
+            warnings: report.warnings,
+        })
+    }
+
+    /// Like [`Lindblad::evolve`], but hands `observe(i, times[i], ρ(times[i]))` each state
+    /// instead of storing it (for observables computed on the fly); an error from
+    /// `observe` stops the evolution and is returned.
+    pub fn evolve_with(
+        &self,
+        rho0: MatRef<'_, c64>,
+        times: &[f64],
+        opts: &OdeOptions,
+        mut observe: impl FnMut(usize, f64, MatRef<'_, c64>) -> Result<()>,
+    ) -> Result<EvolutionStats> {
+        let rho0 = self.checked_initial_state(rho0)?;
+        let mut ws = self.workspace();
+        let mut drift: f64 = 0.0;
+        let stats = ode::integrate(
+            |t, rho, drho| self.rhs(&mut ws, t, rho, drho),
+            rho0.as_ref(),
+            times,
+            &self.breakpoints,
+            opts,
+            |i, t, rho| {
+                let tr: c64 = (0..rho.nrows()).map(|k| rho[(k, k)]).sum();
+                drift = drift.max((tr - c64::new(1.0, 0.0)).norm());
+                observe(i, t, rho)
+            },
+        )?;
+        let mut warnings = Vec::new();
+        if drift > TRACE_DRIFT_TOL {
+            warnings.push(Warning::TraceDrift { drift });
+        }
+        Ok(EvolutionStats { stats, warnings })
+    }
+
+    /// Checks ρ₀ and returns its Hermitian part (ρ₀ + ρ₀†)/2.
+    fn checked_initial_state(&self, rho0: MatRef<'_, c64>) -> Result<Mat<c64>> {
+        let n = self.dim();
+        for found in [rho0.nrows(), rho0.ncols()] {
+            if found != n {
+                return Err(Error::DimensionMismatch {
+                    context: "rho0 of the Lindblad evolution (Hamiltonian dimension)".into(),
+                    expected: n,
+                    found,
+                });
+            }
+        }
+        let mut herm_err: f64 = 0.0;
+        let mut trace = ZERO;
+        let mut finite = true;
+        for j in 0..n {
+            trace += rho0[(j, j)];
+            for i in 0..n {
+                let z = rho0[(i, j)];
+                finite &= z.re.is_finite() && z.im.is_finite();
+                herm_err = herm_err.max((z - rho0[(j, i)].conj()).norm());
+            }
+        }
+        if !finite {
+            return Err(Error::NonFinite {
+                context: "rho0 of the Lindblad evolution".into(),
+            });
+        }
+        if herm_err > INITIAL_STATE_TOL {
+            return Err(Error::invalid(
+                "rho0",
+                format!("a matrix with |ρ − ρ†| = {herm_err:.3e}"),
+                format!("Hermitian within {INITIAL_STATE_TOL:.0e}"),
+            ));
+        }
+        if (trace - c64::new(1.0, 0.0)).norm() > INITIAL_STATE_TOL {
+            return Err(Error::invalid(
+                "rho0",
+                format!("a matrix of trace {:.12}{:+.3e}i", trace.re, trace.im),
+                format!("trace 1 within {INITIAL_STATE_TOL:.0e}"),
+            ));
+        }
+        Ok(Mat::from_fn(n, n, |i, j| {
+            (rho0[(i, j)] + rho0[(j, i)].conj()) * 0.5
+        }))
+    }
+}
+
+/// w[p] = i · conj(H_eff[p]) on H_eff's pattern.
+fn fill_weights(heff: &OperatorSum, coefs: &[c64], w: &mut [c64]) {
+    heff.fill(coefs, w, |z| c64::new(0.0, 1.0) * z.conj());
+}
+
+/// Column j of a column-major matrix as a slice.
+fn col(m: MatRef<'_, c64>, j: usize) -> &[c64] {
+    m.col(j)
+        .try_as_col_major()
+        .expect("column-major")
+        .as_slice()
+}
+
+fn col_mut(m: MatMut<'_, c64>, j: usize) -> &mut [c64] {
+    m.col_mut(j)
+        .try_as_col_major_mut()
+        .expect("column-major")
+        .as_slice_mut()
+}
+
+/// y += Σ_m a[m] x[m], in one pass over y.
+#[inline(always)]
+fn axpy4(y: &mut [c64], a: [c64; 4], x: [&[c64]; 4]) {
+    let n = y.len();
+    let (x0, x1, x2, x3) = (&x[0][..n], &x[1][..n], &x[2][..n], &x[3][..n]);
+    for i in 0..n {
+        y[i] += a[0] * x0[i] + a[1] * x1[i] + a[2] * x2[i] + a[3] * x3[i];
+    }
+}
+
+/// y += a x.
+#[inline(always)]
+fn axpy(y: &mut [c64], a: c64, x: &[c64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Runs `kernel(first_column, block, scratch)` over `tmps.len()` column blocks of `m`,
+/// in parallel (rayon) when there is more than one.
+fn for_column_blocks<F>(m: MatMut<'_, c64>, first: usize, tmps: &mut [Vec<c64>], kernel: &F)
+where
+    F: Fn(usize, MatMut<'_, c64>, &mut Vec<c64>) + Sync,
+{
+    let parts = tmps.len();
+    if parts <= 1 || m.ncols() <= 1 {
+        kernel(first, m, &mut tmps[0]);
+        return;
+    }
+    let left_parts = parts / 2;
+    let left_cols = m.ncols() * left_parts / parts;
+    let (left, right) = m.split_at_col_mut(left_cols);
+    let (tl, tr) = tmps.split_at_mut(left_parts);
+    rayon::join(
+        || for_column_blocks(left, first, tl, kernel),
+        || for_column_blocks(right, first + left_cols, tr, kernel),
+    );
+}
+
+/// out = X + X† (out column-major), in `parts` parallel column blocks.
+fn hermitian_part(x: MatRef<'_, c64>, out: MatMut<'_, c64>, parts: usize) {
+    fn block(x: MatRef<'_, c64>, first: usize, mut out: MatMut<'_, c64>, parts: usize) {
+        if parts > 1 && out.ncols() > 1 {
+            let left_parts = parts / 2;
+            let left_cols = out.ncols() * left_parts / parts;
+            let (l, r) = out.split_at_col_mut(left_cols);
+            rayon::join(
+                || block(x, first, l, left_parts),
+                || block(x, first + left_cols, r, parts - left_parts),
+            );
+            return;
+        }
+        // Tiles of TILE × TILE: the transposed tile X[J, I] is gathered (conjugated) from
+        // contiguous column pieces into a small buffer, then added column by column.
+        const TILE: usize = 16;
+        let n = x.nrows();
+        let w = out.ncols();
+        let mut buf = [ZERO; TILE * TILE];
+        for c0 in (0..w).step_by(TILE) {
+            let c1 = (c0 + TILE).min(w);
+            let (j0, j1) = (first + c0, first + c1);
+            for i0 in (0..n).step_by(TILE) {
+                let i1 = (i0 + TILE).min(n);
+                // buf[(i − i0) · TILE + (j − j0)] = conj(X[j, i]).
+                for i in i0..i1 {
+                    let src = &col(x, i)[j0..j1];
+                    let dst = &mut buf[(i - i0) * TILE..(i - i0) * TILE + (j1 - j0)];
+                    for (d, s) in dst.iter_mut().zip(src) {
+                        *d = s.conj();
+                    }
+                }
+                for c in c0..c1 {
+                    let jj = first + c - j0;
+                    let xj = &col(x, first + c)[i0..i1];
+                    let oj = &mut col_mut(out.rb_mut(), c)[i0..i1];
+                    // out[i, j] = X[i, j] + conj(X[j, i]).
+                    for (r, (o, xv)) in oj.iter_mut().zip(xj).enumerate() {
+                        *o = xv + buf[r * TILE + jj];
+                    }
+                }
+            }
+        }
+    }
+    block(x, 0, out, parts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hamiltonian::test_support::*;
+    use super::super::hamiltonian::Control;
+    use super::super::schrodinger::EigenPropagator;
+    use super::*;
+    use faer::Side;
+
+    fn dense_rhs(h: &CsrMatrix, jumps: &[CsrMatrix], rho: &Mat<c64>) -> Mat<c64> {
+        let hd = h.to_dense();
+        let mi = c(0.0, -1.0);
+        let mut out = (&hd * rho - rho * &hd) * Scale(mi);
+        for l in jumps {
+            let ld = l.to_dense();
+            let ldl = ld.adjoint() * &ld;
+            out += &ld * rho * ld.adjoint() - (&ldl * rho + rho * &ldl) * Scale(c(0.5, 0.0));
+        }
+        out
+    }
+
+    fn expect(op: &CsrMatrix, rho: MatRef<'_, c64>) -> f64 {
+        op.expectation(rho)
+    }
+
+    #[test]
+    fn rhs_matches_dense_formula() {
+        // Small (sequential) and large (parallel column blocks), with a time-dependent drive.
+        for &n in &[12, 2 * PARALLEL_MIN_DIM + 7] {
+            let h0 = random_hermitian(n, 6, 1);
+            let h1 = random_hermitian(n, 4, 2);
+            let l1 = destroy(n).scale(c(0.7, 0.0));
+            let l2 = random_hermitian(n, 2, 3).scale(c(0.0, 0.3));
+            let drive = Control::function(|t| (2.0 * t).sin());
+            let ham = Hamiltonian::new(h0, vec![(drive, h1)]).unwrap();
+            let lind = Lindblad::new(ham.clone(), vec![l1.clone(), l2.clone()]).unwrap();
+            let mut ws = lind.workspace();
+            let psi = random_ket(n, 4);
+            let phi = random_ket(n, 5);
+            let rho = Mat::from_fn(n, n, |i, j| {
+                0.6 * psi[i] * psi[j].conj() + 0.4 * phi[i] * phi[j].conj()
+            });
+            let t = 0.37;
+            let mut drho = Mat::<c64>::from_fn(n, n, |_, _| c(f64::NAN, 0.0));
+            lind.rhs(&mut ws, t, rho.as_ref(), drho.as_mut());
+            let reference = dense_rhs(&ham.at(t), &[l1, l2], &rho);
+            let err = max_diff(drho.as_ref(), reference.as_ref());
+            assert!(err < 1e-13, "n = {n}: |rhs − dense| = {err}");
+            // A transposed (row-major) output view takes the fallback path.
+            let mut out_t = Mat::<c64>::zeros(n, n);
+            lind.rhs(&mut ws, t, rho.as_ref(), out_t.as_mut().transpose_mut());
+            assert!(max_diff(out_t.transpose(), reference.as_ref()) < 1e-13);
+        }
+    }
+
+    #[test]
+    fn damped_cavity_relaxes_to_thermal_occupation() {
+        // ⟨n⟩(t) = n_th + (n0 − n_th) e^{−κt} for L = √(κ(n_th+1)) a, √(κ n_th) a†.
+        let (levels, kappa, n_th, n0) = (40, 0.7f64, 0.3f64, 3usize);
+        let a = destroy(levels);
+        let num = a.adjoint().matmul(&a).unwrap();
+        let ham = Hamiltonian::constant(num.clone()).unwrap();
+        let jumps = vec![
+            a.scale(c((kappa * (n_th + 1.0)).sqrt(), 0.0)),
+            a.adjoint().scale(c((kappa * n_th).sqrt(), 0.0)),
+        ];
+        let lind = Lindblad::new(ham, jumps).unwrap();
+        let mut rho0 = Mat::<c64>::zeros(levels, levels);
+        rho0[(n0, n0)] = c(1.0, 0.0);
+        let times: Vec<f64> = (0..=40).map(|k| 0.25 * k as f64).collect();
+        let ev = lind
+            .evolve(
+                rho0.as_ref(),
+                &times,
+                &OdeOptions::with_tolerances(1e-8, 1e-10),
+            )
+            .unwrap();
+        assert!(ev.warnings.is_empty(), "{:?}", ev.warnings);
+        for (t, rho) in ev.times.iter().zip(&ev.states) {
+            let exact = n_th + (n0 as f64 - n_th) * (-kappa * t).exp();
+            let got = expect(&num, rho.as_ref());
+            assert!(
+                (got - exact).abs() < 1e-7 * exact,
+                "t = {t}: ⟨n⟩ = {got}, exact {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn driven_qubit_reaches_bloch_steady_state() {
+        // H = (Δ/2)σz + (Ω/2)σx, L = √γ σ⁻: optical Bloch steady state
+        // ⟨σx⟩ = −4ΔΩ/D, ⟨σy⟩ = 2γΩ/D, ⟨σz⟩ = −(4Δ² + γ²)/D, D = 4Δ² + γ² + 2Ω².
+        let (delta, omega, gamma) = (0.4, 1.3, 1.0f64);
+        let [sx, sy, sz] = paulis();
+        let h = sz
+            .scale(c(delta / 2.0, 0.0))
+            .add_scaled(&sx, c(omega / 2.0, 0.0))
+            .unwrap();
+        let lind = Lindblad::new(
+            Hamiltonian::constant(h).unwrap(),
+            vec![sigma_minus().scale(c(gamma.sqrt(), 0.0))],
+        )
+        .unwrap();
+        let mut rho0 = Mat::<c64>::zeros(2, 2);
+        rho0[(0, 0)] = c(1.0, 0.0);
+        let ev = lind
+            .evolve(
+                rho0.as_ref(),
+                &[0.0, 70.0],
+                &OdeOptions::with_tolerances(1e-9, 1e-11),
+            )
+            .unwrap();
+        let rho = ev.states[1].as_ref();
+        let d = 4.0 * delta * delta + gamma * gamma + 2.0 * omega * omega;
+        let exact = [
+            -4.0 * delta * omega / d,
+            2.0 * gamma * omega / d,
+            -(4.0 * delta * delta + gamma * gamma) / d,
+        ];
+        for (op, e) in [sx, sy, sz].iter().zip(exact) {
+            let got = expect(op, rho);
+            assert!((got - e).abs() < 1e-8, "⟨σ⟩ = {got}, steady {e}");
+        }
+    }
+
+    #[test]
+    fn trace_hermiticity_and_positivity_are_preserved() {
+        // Qubit ⊗ mode (6 levels) with a Jaynes–Cummings coupling, cavity loss and qubit dephasing.
+        let levels = 6;
+        let a = destroy(levels).kron(&CsrMatrix::identity(2));
+        let [sx, _, sz] = paulis();
+        let sm = CsrMatrix::identity(levels).kron(&sigma_minus());
+        let szf = CsrMatrix::identity(levels).kron(&sz);
+        let jc = a.matmul(&sm.adjoint()).unwrap();
+        let h0 = a
+            .adjoint()
+            .matmul(&a)
+            .unwrap()
+            .add_scaled(&szf, c(0.5, 0.0))
+            .unwrap()
+            .add_scaled(
+                &jc.add_scaled(&jc.adjoint(), c(1.0, 0.0)).unwrap(),
+                c(0.8, 0.0),
+            )
+            .unwrap();
+        let drive = CsrMatrix::identity(levels).kron(&sx);
+        let ham =
+            Hamiltonian::new(h0, vec![(Control::function(|t| 0.5 * t.cos()), drive)]).unwrap();
+        let jumps = vec![a.scale(c(0.3, 0.0)), szf.scale(c(0.2, 0.0))];
+        let lind = Lindblad::new(ham, jumps).unwrap();
+        let rho0 = projector(&random_ket(2 * levels, 9));
+        let times: Vec<f64> = (0..=30).map(|k| 0.5 * k as f64).collect();
+        let mut count = 0;
+        let report = lind
+            .evolve_with(
+                rho0.as_ref(),
+                &times,
+                &OdeOptions::default(),
+                |_, _, rho| {
+                    count += 1;
+                    let n = rho.nrows();
+                    let tr: c64 = (0..n).map(|k| rho[(k, k)]).sum();
+                    assert!((tr - c(1.0, 0.0)).norm() < 1e-12, "trace {tr}");
+                    for j in 0..n {
+                        for i in 0..n {
+                            assert_eq!(
+                                rho[(i, j)],
+                                rho[(j, i)].conj(),
+                                "Hermiticity at ({i}, {j})"
+                            );
+                        }
+                    }
+                    let eig = rho.self_adjoint_eigen(Side::Lower).unwrap();
+                    let min = eig.S().column_vector()[0].re;
+                    assert!(min > -1e-10, "smallest eigenvalue {min}");
+                    Ok(())
+                },
+            )
+            .unwrap();
+        assert_eq!(count, times.len());
+        assert!(report.warnings.is_empty());
+        assert!(report.stats.steps > 10 && report.stats.method == ode::METHOD);
+    }
+
+    #[test]
+    fn piecewise_drive_matches_eigen_propagation_per_piece() {
+        let n = 10;
+        let h0 = random_hermitian(n, 4, 11);
+        let h1 = random_hermitian(n, 4, 12);
+        let edges = vec![0.0, 0.7, 1.1, 2.5];
+        let values = vec![1.5, -0.8, 0.3];
+        let control = Control::piecewise(edges.clone(), values.clone()).unwrap();
+        let ham = Hamiltonian::new(h0.clone(), vec![(control, h1.clone())]).unwrap();
+        let lind = Lindblad::new(ham, vec![]).unwrap();
+        let psi0 = random_ket(n, 13);
+        let times = [0.0, 0.35, 0.7, 1.0, 1.1, 2.0, 2.5, 3.0];
+        let ev = lind
+            .evolve(
+                projector(&psi0).as_ref(),
+                &times,
+                &OdeOptions::with_tolerances(1e-10, 1e-12),
+            )
+            .unwrap();
+        // Reference: exact propagation piece by piece (the last value holds after the last edge).
+        let props: Vec<EigenPropagator> = values
+            .iter()
+            .map(|&v| EigenPropagator::new(&h0.add_scaled(&h1, c(v, 0.0)).unwrap()).unwrap())
+            .collect();
+        let exact_at = |t: f64| {
+            let mut psi = psi0.clone();
+            let mut t0 = 0.0;
+            for (k, p) in props.iter().enumerate() {
+                let end = if k + 1 < props.len() {
+                    edges[k + 1]
+                } else {
+                    f64::INFINITY
+                };
+                let dt = t.min(end) - t0;
+                if dt > 0.0 {
+                    psi = p.state_at(&psi, dt).unwrap();
+                }
+                t0 = end;
+                if t <= end {
+                    break;
+                }
+            }
+            projector(&psi)
+        };
+        for (t, rho) in times.iter().zip(&ev.states) {
+            let err = max_diff(rho.as_ref(), exact_at(*t).as_ref());
+            assert!(err < 1e-9, "t = {t}: error {err}");
+        }
+        // The edges were landed on: no step straddled a jump, so hardly any rejections.
+        assert!(ev.stats.rejected <= 3, "{:?}", ev.stats);
+    }
+
+    #[test]
+    fn rotating_drive_follows_rabi_formula() {
+        // H(t) = (ω0/2)σz + (Ω/2)(cos ωt σx + sin ωt σy): from |g⟩,
+        // P_e(t) = (Ω²/Ω_R²) sin²(Ω_R t / 2), Ω_R = √(Ω² + (ω0 − ω)²).
+        let (w0, w, om) = (2.0, 1.8, 0.5);
+        let [sx, sy, sz] = paulis();
+        let ham = Hamiltonian::new(
+            sz.scale(c(w0 / 2.0, 0.0)),
+            vec![
+                (Control::function(move |t| 0.5 * om * (w * t).cos()), sx),
+                (Control::function(move |t| 0.5 * om * (w * t).sin()), sy),
+            ],
+        )
+        .unwrap();
+        let lind = Lindblad::new(ham, vec![]).unwrap();
+        let mut rho0 = Mat::<c64>::zeros(2, 2);
+        rho0[(0, 0)] = c(1.0, 0.0);
+        let times: Vec<f64> = (0..=50).map(|k| 0.4 * k as f64).collect();
+        let ev = lind
+            .evolve(
+                rho0.as_ref(),
+                &times,
+                &OdeOptions::with_tolerances(1e-10, 1e-12),
+            )
+            .unwrap();
+        let rabi = (om * om + (w0 - w) * (w0 - w)).sqrt();
+        for (t, rho) in times.iter().zip(&ev.states) {
+            let exact = om * om / (rabi * rabi) * (0.5 * rabi * t).sin().powi(2);
+            assert!(
+                (rho[(1, 1)].re - exact).abs() < 2e-9,
+                "t = {t}: {} vs {exact}",
+                rho[(1, 1)].re
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_input_is_named() {
+        let [sx, _, sz] = paulis();
+        let lind = Lindblad::new(Hamiltonian::constant(sz).unwrap(), vec![sigma_minus()]).unwrap();
+        let name = |r: Result<Evolution>| match r.unwrap_err() {
+            Error::InvalidParameter { name, .. } => name,
+            e => panic!("{e:?}"),
+        };
+        let o = OdeOptions::default();
+        let not_herm = Mat::from_fn(2, 2, |i, j| {
+            if (i, j) == (0, 1) {
+                c(0.1, 0.0)
+            } else {
+                c(0.5 * (i == j) as u8 as f64, 0.0)
+            }
+        });
+        assert_eq!(
+            name(lind.evolve(not_herm.as_ref(), &[0.0, 1.0], &o)),
+            "rho0"
+        );
+        let bad_trace = Mat::from_fn(2, 2, |i, j| c((i == j) as u8 as f64, 0.0));
+        assert_eq!(
+            name(lind.evolve(bad_trace.as_ref(), &[0.0, 1.0], &o)),
+            "rho0"
+        );
+        let good = Mat::from_fn(2, 2, |i, j| c(0.5 * (i == j) as u8 as f64, 0.0));
+        assert_eq!(
+            name(lind.evolve(good.as_ref(), &[1.0, 0.0], &o)),
+            "times[1]"
+        );
+        assert!(matches!(
+            lind.evolve(Mat::<c64>::zeros(3, 3).as_ref(), &[0.0], &o)
+                .unwrap_err(),
+            Error::DimensionMismatch {
+                expected: 2,
+                found: 3,
+                ..
+            }
+        ));
+        let e = Lindblad::new(
+            Hamiltonian::constant(sx).unwrap(),
+            vec![sigma_minus(), CsrMatrix::identity(3)],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, Error::DimensionMismatch { ref context, .. } if context.starts_with("jumps[1]")),
+            "{e:?}"
+        );
+    }
+}

@@ -7,3 +7,5 @@ pub mod negativity;
 pub mod populations;
 pub mod steering;
 pub mod wigner;
+
+mod spectrum;

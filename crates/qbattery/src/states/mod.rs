@@ -131,6 +131,27 @@ pub fn ket_to_density(psi: &[c64]) -> Mat<c64> {
     Mat::from_fn(psi.len(), psi.len(), |i, j| psi[i] * psi[j].conj())
 }
 
+/// The ket of a pure density matrix (its eigenvector of eigenvalue 1, with the global
+/// phase chosen so that its largest amplitude is real and positive). An error when ρ is
+/// not pure within `tol` (its largest eigenvalue below 1 − tol).
+pub fn density_to_ket(rho: MatRef<'_, c64>, tol: f64) -> Result<Vec<c64>> {
+    if rho.nrows() != rho.ncols() || rho.nrows() == 0 {
+        return Err(Error::DimensionMismatch { context: "density_to_ket (square, non-empty)".into(), expected: rho.nrows(), found: rho.ncols() });
+    }
+    let eig = rho
+        .self_adjoint_eigen(faer::Side::Lower)
+        .map_err(|e| Error::LinearAlgebra { context: "density_to_ket".into(), detail: format!("{e:?}") })?;
+    let n = rho.nrows();
+    let top = eig.S()[n - 1].re;
+    if !(top >= 1.0 - tol) {
+        return Err(Error::invalid("rho", format!("a mixed state (largest eigenvalue {top:.6})"), "a pure state to convert to a ket"));
+    }
+    let v: Vec<c64> = (0..n).map(|i| eig.U()[(i, n - 1)]).collect();
+    let k = (0..n).max_by(|&a, &b| v[a].norm().total_cmp(&v[b].norm())).expect("non-empty");
+    let phase = v[k].conj() / v[k].norm();
+    Ok(v.into_iter().map(|a| a * phase).collect())
+}
+
 /// ⟨ψ|ψ⟩.
 pub fn norm_sqr(psi: &[c64]) -> f64 {
     psi.iter().map(|a| a.norm_sqr()).sum()
@@ -419,6 +440,16 @@ mod tests {
         let n: f64 = (0..60).map(|k| k as f64 * t[(k, k)].re).sum();
         assert!((n - 0.7).abs() < 1e-10);
         assert!(thermal(5, -0.1).is_err());
+    }
+
+    #[test]
+    fn ket_density_round_trip() {
+        let psi = coherent(12, c64::new(0.3, -0.8)).unwrap();
+        let back = density_to_ket(ket_to_density(&psi).as_ref(), 1e-10).unwrap();
+        // equal up to a global phase
+        let overlap: c64 = psi.iter().zip(&back).map(|(a, b)| a.conj() * b).sum();
+        assert!((overlap.norm() - 1.0).abs() < 1e-12);
+        assert!(density_to_ket(thermal(4, 0.5).unwrap().as_ref(), 1e-10).is_err());
     }
 
     #[test]

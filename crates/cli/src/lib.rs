@@ -1,0 +1,10 @@
+//! The front end of the `qbattery` command, as a library: scenario files, run
+//! directories, plots, resumable sweeps and the commands built on them. No physics lives
+//! here; the models and solvers are in the `qbattery` crate.
+
+pub mod output;
+pub mod plot;
+pub mod reproduce;
+pub mod scenario;
+pub mod simulate;
+pub mod sweep;

@@ -1,0 +1,179 @@
+//! Scenario files: TOML with a `model` key, read into the model's own checked parameters.
+//!
+//! A scenario is parsed in two steps, as ripgrep parses flags: first the raw TOML table
+//! (with `--set dotted.key=value` overrides applied to it), then the model's `Params`
+//! (serde, `deny_unknown_fields`), which the library validates. Every error names the file
+//! and the field.
+
+use anyhow::{anyhow, bail, Context, Result};
+use qbattery::models::{cavity_chain, tavis_cummings};
+use std::path::{Path, PathBuf};
+
+/// The scenario that runs when no file is given: the Tavis–Cummings battery.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../examples/tavis_cummings.toml");
+
+/// A model with its checked parameters.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum Scenario {
+    /// N two-level cells in one cavity mode.
+    TavisCummings(tavis_cummings::Params),
+    /// A cavity charging a Heisenberg spin-j chain (paper 000).
+    CavityChain(cavity_chain::Params),
+}
+
+/// The model names a scenario may use.
+pub const MODELS: &[&str] = &["tavis_cummings", "cavity_chain"];
+
+/// Where a scenario came from, for messages and provenance.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Source {
+    /// The file, or `None` for the embedded default.
+    pub path: Option<PathBuf>,
+    /// The overrides applied, as given.
+    pub overrides: Vec<String>,
+}
+
+impl Source {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        self.path.as_ref().map_or_else(
+            || "<embedded default scenario>".to_string(),
+            |p| p.display().to_string(),
+        )
+    }
+}
+
+/// Reads, overrides, parses and validates a scenario.
+pub fn load(path: Option<&Path>, overrides: &[String]) -> Result<(Scenario, Source)> {
+    let source = Source {
+        path: path.map(Path::to_path_buf),
+        overrides: overrides.to_vec(),
+    };
+    let text = match path {
+        Some(p) => std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read scenario file {}", p.display()))?,
+        None => DEFAULT_SCENARIO.to_string(),
+    };
+    let scenario = parse(&text, overrides).with_context(|| format!("in {}", source.name()))?;
+    Ok((scenario, source))
+}
+
+/// Parses scenario text with overrides applied.
+pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| anyhow!("{e}"))?;
+    for o in overrides {
+        apply_override(&mut table, o)?;
+    }
+    let model = match table.remove("model") {
+        Some(toml::Value::String(m)) => m,
+        Some(other) => bail!("`model` must be a string, one of {MODELS:?}; found {other}"),
+        None => bail!("missing key `model`: one of {MODELS:?}"),
+    };
+    let value = toml::Value::Table(table);
+    let scenario = match model.as_str() {
+        "tavis_cummings" => {
+            Scenario::TavisCummings(value.try_into().map_err(|e| field_error(&model, e))?)
+        }
+        "cavity_chain" => {
+            Scenario::CavityChain(value.try_into().map_err(|e| field_error(&model, e))?)
+        }
+        other => bail!("unknown model `{other}`: one of {MODELS:?}"),
+    };
+    scenario.validate()?;
+    Ok(scenario)
+}
+
+fn field_error(model: &str, e: toml::de::Error) -> anyhow::Error {
+    anyhow!("invalid parameters for model `{model}`: {}", e.message())
+}
+
+impl Scenario {
+    /// The library's physical checks (ranges, cutoffs, …).
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Scenario::TavisCummings(p) => p.validate()?,
+            Scenario::CavityChain(p) => p.validate()?,
+        }
+        Ok(())
+    }
+
+    /// The model's name as written in scenario files.
+    pub fn model(&self) -> &'static str {
+        match self {
+            Scenario::TavisCummings(_) => "tavis_cummings",
+            Scenario::CavityChain(_) => "cavity_chain",
+        }
+    }
+}
+
+/// Applies `dotted.key=value` to a table; the value is read as TOML (`0.5`, `true`,
+/// `[1, 2]`, `"text"`), and a bare word that is not valid TOML is taken as a string.
+pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
+    let (key, raw) = assignment
+        .split_once('=')
+        .ok_or_else(|| anyhow!("--set {assignment}: expected dotted.key=value"))?;
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        bail!("--set {assignment}: the key must be a dotted path such as `time.t_max`");
+    }
+    let value = parse_value(raw.trim());
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().expect("non-empty key");
+    let mut node = table;
+    for (depth, part) in parts.iter().enumerate() {
+        let entry = node
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        node = entry.as_table_mut().ok_or_else(|| {
+            anyhow!(
+                "--set {assignment}: `{}` is not a table",
+                parts[..=depth].join(".")
+            )
+        })?;
+    }
+    node.insert(last.to_string(), value);
+    Ok(())
+}
+
+fn parse_value(raw: &str) -> toml::Value {
+    let doc = format!("v = {raw}");
+    match doc.parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").expect("key v was just written"),
+        Err(_) => toml::Value::String(raw.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses() {
+        let s = parse(DEFAULT_SCENARIO, &[]).unwrap();
+        assert_eq!(s.model(), "tavis_cummings");
+    }
+
+    #[test]
+    fn overrides_reach_nested_keys_and_are_typed() {
+        let mut t: toml::Table = "a = 1\n[b]\nc = 2.0\n".parse().unwrap();
+        apply_override(&mut t, "b.c=0.25").unwrap();
+        apply_override(&mut t, "b.flag=false").unwrap();
+        apply_override(&mut t, "d.e=word").unwrap();
+        assert_eq!(t["b"]["c"].as_float(), Some(0.25));
+        assert_eq!(t["b"]["flag"].as_bool(), Some(false));
+        assert_eq!(t["d"]["e"].as_str(), Some("word"));
+        assert!(apply_override(&mut t, "a.x=1").is_err());
+        assert!(apply_override(&mut t, "novalue").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = parse(DEFAULT_SCENARIO, &["coupling.g_typo=1".into()]).unwrap_err();
+        assert!(format!("{err:#}").contains("g_typo"), "{err:#}");
+        let err = parse("model = \"nope\"", &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("tavis_cummings"), "{err:#}");
+        let err = parse(DEFAULT_SCENARIO, &["cavity.n_th=-1".into()]).unwrap_err();
+        assert!(format!("{err:#}").contains("n_th"), "{err:#}");
+    }
+}

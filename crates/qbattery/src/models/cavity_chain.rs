@@ -1,0 +1,271 @@
+//! The cavity–Heisenberg spin-j chain battery of 000_e3df25f406468476.txt, Eqs. (1)–(7).
+//!
+//! H = H_C + H_B + H_I with
+//! - H_C = ω_c a†a (Eq. 2),
+//! - H_B = ω_a Σ_n S^z_n + ω_a J Σ_n [(1+γ) S^x_n S^x_{n+1} + (1−γ) S^y_n S^y_{n+1} + Δ S^z_n S^z_{n+1}] (Eq. 3),
+//! - H_I = g Σ_n (S⁺_n + S⁻_n)(a† + a) (Eq. 4, Rabi), or g Σ_n (a S⁺_n + a† S⁻_n) with the
+//!   Jaynes–Cummings coupling (the two-qubit model of 003, see DESIGN.md).
+//!
+//! S are spin-j operators (S = σ/2 for j = 1/2). The initial state is |N photons⟩ ⊗ |G⟩_B,
+//! |G⟩_B the ground state of H_B (Eq. 5); its degeneracy and gap are checked and reported.
+//! The open system damps the cavity only, at thermal occupation n_th (Eq. 7).
+//!
+//! Symmetry: the Rabi coupling and the anisotropic XY terms change the number of
+//! excitations (photons + spin levels) by 0 or ±2, so its parity is conserved (Z2); with the
+//! Jaynes–Cummings coupling and γ = 0 the number itself is (U(1)). Cavity loss breaks both
+//! for the open system, which is then evolved in the full space.
+
+use crate::error::{Error, Result, Warning};
+use crate::operators::local::LocalOp;
+use crate::operators::opsum::OpSum;
+use crate::sector::{Charge, Subspace};
+use crate::simulation::{
+    self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
+};
+use crate::space::{Space, Subsystem};
+use crate::states::{fock, ground_state, Factor, LocalState, ProductState};
+use serde::{Deserialize, Serialize};
+
+/// The spin chain (the battery).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chain {
+    /// Number of sites N (≥ 1).
+    pub sites: usize,
+    /// Twice the spin: 1 for spin-1/2, 2 for spin-1, 3 for spin-3/2.
+    pub two_j: u32,
+    /// ω_a (> 0).
+    pub omega: f64,
+    /// Nearest-neighbour exchange J (in units of ω_a, as in Eq. 3).
+    pub j: f64,
+    /// XY anisotropy γ.
+    pub gamma: f64,
+    /// ZZ anisotropy Δ.
+    pub delta: f64,
+}
+
+/// The cavity (the charger).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cavity {
+    /// ω_c (> 0).
+    pub omega: f64,
+    /// Fock states kept, |0⟩ … |levels − 1⟩ (the paper's N_Fock = 4N + 1 means 4N + 2 levels).
+    pub levels: usize,
+    /// Initial photon number (the paper uses N).
+    pub photons: usize,
+    /// Loss rate κ ≥ 0.
+    #[serde(default)]
+    pub kappa: f64,
+    /// Thermal occupation n_th ≥ 0.
+    #[serde(default)]
+    pub n_th: f64,
+}
+
+/// Which cavity–spin coupling.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouplingKind {
+    /// g (S⁺ + S⁻)(a† + a), Eq. (4).
+    #[default]
+    Rabi,
+    /// g (a S⁺ + a† S⁻).
+    JaynesCummings,
+}
+
+/// The coupling.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coupling {
+    /// g.
+    pub g: f64,
+    /// Rabi (default) or Jaynes–Cummings.
+    #[serde(default)]
+    pub kind: CouplingKind,
+}
+
+/// A cavity–spin-chain scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The battery chain.
+    pub chain: Chain,
+    /// The charging cavity.
+    pub cavity: Cavity,
+    /// Their coupling.
+    pub coupling: Coupling,
+    /// Output times.
+    pub time: TimeGrid,
+    /// Integrator settings (open systems).
+    #[serde(default)]
+    pub solver: SolverSettings,
+    /// Metrics and diagnostics.
+    #[serde(default)]
+    pub output: OutputSettings,
+}
+
+/// Relative tolerance under which two levels of H_B count as degenerate.
+const DEGENERACY_TOL: f64 = 1e-9;
+
+impl Params {
+    /// Checks every field against its physical range.
+    pub fn validate(&self) -> Result<()> {
+        let c = &self.chain;
+        if !(1..=12).contains(&c.sites) {
+            return Err(Error::invalid("chain.sites", c.sites, "between 1 and 12"));
+        }
+        if !(1..=8).contains(&c.two_j) {
+            return Err(Error::invalid(
+                "chain.two_j",
+                c.two_j,
+                "between 1 (spin-1/2) and 8 (spin-4)",
+            ));
+        }
+        finite_positive("chain.omega", c.omega)?;
+        for (name, v) in [
+            ("chain.j", c.j),
+            ("chain.gamma", c.gamma),
+            ("chain.delta", c.delta),
+            ("coupling.g", self.coupling.g),
+        ] {
+            if !v.is_finite() {
+                return Err(Error::invalid(name, v, "a finite number"));
+            }
+        }
+        let cav = &self.cavity;
+        finite_positive("cavity.omega", cav.omega)?;
+        if cav.photons >= cav.levels {
+            return Err(Error::invalid(
+                "cavity.photons",
+                cav.photons,
+                format!("< cavity.levels = {} (raise the cutoff)", cav.levels),
+            ));
+        }
+        for (name, v) in [("cavity.kappa", cav.kappa), ("cavity.n_th", cav.n_th)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(Error::invalid(name, v, "a finite number ≥ 0"));
+            }
+        }
+        self.time.validate()?;
+        self.solver.validate()?;
+        self.output.validate()
+    }
+
+    /// H_B of Eq. (3) on the chain's own space (sites 0 … N−1).
+    pub fn battery_hamiltonian(&self) -> OpSum {
+        chain_hamiltonian(&self.chain, 0)
+    }
+
+    /// The problem: space (cavity first, then sites 1 … N), Hamiltonian, jumps, initial
+    /// state |photons⟩ ⊗ |G⟩_B and the conserved charge.
+    pub fn problem(&self) -> Result<(Problem, Vec<Warning>)> {
+        self.validate()?;
+        let (c, cav) = (&self.chain, &self.cavity);
+        let spin = Subsystem::Spin { two_j: c.two_j };
+        let mut space = Space::new().with("cavity", Subsystem::Mode { levels: cav.levels })?;
+        let mut battery_space = Space::new();
+        for n in 1..=c.sites {
+            space = space.with(format!("spin{n}"), spin)?;
+            battery_space = battery_space.with(format!("spin{n}"), spin)?;
+        }
+        let mut h = OpSum::term(cav.omega, vec![(0, LocalOp::Number)]);
+        h.extend(chain_hamiltonian(c, 1));
+        let g = self.coupling.g;
+        for s in 1..=c.sites {
+            let (up, down) = ((s, LocalOp::SPlus), (s, LocalOp::SMinus));
+            h.add(g, vec![(0, LocalOp::Destroy), up.clone()]);
+            h.add(g, vec![(0, LocalOp::Create), down.clone()]);
+            if self.coupling.kind == CouplingKind::Rabi {
+                h.add(g, vec![(0, LocalOp::Create), up]);
+                h.add(g, vec![(0, LocalOp::Destroy), down]);
+            }
+        }
+        let mut jumps = Vec::new();
+        if cav.kappa > 0.0 {
+            jumps.push(OpSum::term(
+                (cav.kappa * (cav.n_th + 1.0)).sqrt(),
+                vec![(0, LocalOp::Destroy)],
+            ));
+            if cav.n_th > 0.0 {
+                jumps.push(OpSum::term(
+                    (cav.kappa * cav.n_th).sqrt(),
+                    vec![(0, LocalOp::Create)],
+                ));
+            }
+        }
+        let h_b = self.battery_hamiltonian();
+        let h_b_dense = h_b.build(&Subspace::full(&battery_space)?)?.to_dense();
+        let scale = h_b_dense.norm_max().max(1.0);
+        let ground = ground_state(h_b_dense.as_ref(), DEGENERACY_TOL * scale)?;
+        let initial = ProductState::new(
+            &space,
+            vec![
+                Factor {
+                    sites: vec![0],
+                    state: LocalState::Ket(fock(cav.levels, cav.photons)?),
+                },
+                Factor {
+                    sites: (1..=c.sites).collect(),
+                    state: LocalState::Ket(ground.ket),
+                },
+            ],
+        )?;
+        let conserves_number = self.coupling.kind == CouplingKind::JaynesCummings && c.gamma == 0.0;
+        let charge = if conserves_number {
+            Charge::excitations(&space)
+        } else {
+            Charge::parity(&space)
+        };
+        let problem = Problem {
+            space,
+            hamiltonian: h,
+            jumps,
+            initial,
+            charge: Some(charge),
+            battery: Battery {
+                sites: (1..=c.sites).collect(),
+                space: battery_space,
+                hamiltonian: h_b,
+                full_spectrum: None,
+            },
+        };
+        Ok((problem, ground.warnings))
+    }
+}
+
+/// Eq. (3) on sites `first … first + N − 1`.
+fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
+    let mut h = OpSum::new();
+    for n in 0..c.sites {
+        h.add(c.omega, vec![(first + n, LocalOp::Sz)]);
+    }
+    let coupling = c.omega * c.j;
+    for n in 0..c.sites.saturating_sub(1) {
+        let (a, b) = (first + n, first + n + 1);
+        h.add(
+            coupling * (1.0 + c.gamma),
+            vec![(a, LocalOp::Sx), (b, LocalOp::Sx)],
+        );
+        h.add(
+            coupling * (1.0 - c.gamma),
+            vec![(a, LocalOp::Sy), (b, LocalOp::Sy)],
+        );
+        h.add(coupling * c.delta, vec![(a, LocalOp::Sz), (b, LocalOp::Sz)]);
+    }
+    h
+}
+
+fn finite_positive(name: &str, v: f64) -> Result<()> {
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(Error::invalid(name, v, "a finite number > 0"));
+    }
+    Ok(())
+}
+
+/// Runs the scenario; a degenerate ground state of H_B is reported as a warning.
+pub fn simulate(p: &Params) -> Result<Trajectory> {
+    let (problem, warnings) = p.problem()?;
+    let mut t = simulation::run(&problem, &p.time, &p.solver, &p.output)?;
+    t.warnings.extend(warnings);
+    Ok(t)
+}
