@@ -4,6 +4,7 @@
 
 pub mod output;
 pub mod plot;
+pub mod reproduce;
 pub mod scenario;
 pub mod simulate;
 pub mod sweep;

@@ -3,7 +3,7 @@
 //! A thin binary over `qbattery_cli` (scenarios, writers, plots) and the `qbattery`
 //! library (all the physics).
 
-use qbattery_cli::simulate;
+use qbattery_cli::{reproduce, simulate};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -39,6 +39,14 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
     },
+    /// Regenerate a paper's figures and tables (central-spin branch: `central-spin` only).
+    Reproduce {
+        /// Which paper: `central-spin`.
+        paper: String,
+        /// Output directory.
+        #[arg(long, default_value = "out/reproduce")]
+        out: PathBuf,
+    },
 }
 
 fn run() -> Result<()> {
@@ -53,6 +61,10 @@ fn run() -> Result<()> {
             scenario,
             overrides,
         } => simulate::info(scenario.as_deref(), &overrides),
+        Command::Reproduce { paper, out } => match paper.as_str() {
+            "central-spin" => reproduce::central_spin::run(&out),
+            other => anyhow::bail!("unknown paper `{other}`: expected `central-spin`"),
+        },
     }
 }
 

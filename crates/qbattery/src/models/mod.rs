@@ -3,4 +3,5 @@
 
 pub mod cavity;
 pub mod cavity_chain;
+pub mod central_spin;
 pub mod tavis_cummings;

@@ -1,0 +1,3 @@
+//! `qbattery reproduce <paper>`: regenerate a paper's figures and tables.
+
+pub mod central_spin;
