@@ -39,14 +39,21 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
     },
-    /// Regenerate a paper's figures and tables (central-spin branch: `central-spin` only).
+    /// Regenerate a paper's figures and tables as data, PNG/SVG plots and a markdown report.
     Reproduce {
-        /// Which paper: `central-spin`.
-        paper: String,
+        /// Which paper.
+        paper: Paper,
         /// Output directory.
         #[arg(long, default_value = "out/reproduce")]
         out: PathBuf,
     },
+}
+
+/// The papers `reproduce` knows.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Paper {
+    /// Multiple central-spin battery (paper 004): Figs. 2–5, Table I, Eq. (31).
+    CentralSpin,
 }
 
 fn run() -> Result<()> {
@@ -61,9 +68,8 @@ fn run() -> Result<()> {
             scenario,
             overrides,
         } => simulate::info(scenario.as_deref(), &overrides),
-        Command::Reproduce { paper, out } => match paper.as_str() {
-            "central-spin" => reproduce::central_spin::run(&out),
-            other => anyhow::bail!("unknown paper `{other}`: expected `central-spin`"),
+        Command::Reproduce { paper, out } => match paper {
+            Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
         },
     }
 }

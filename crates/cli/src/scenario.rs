@@ -6,7 +6,7 @@
 //! and the field.
 
 use anyhow::{anyhow, bail, Context, Result};
-use qbattery::models::{cavity_chain, tavis_cummings};
+use qbattery::models::{cavity_chain, central_spin, tavis_cummings};
 use std::path::{Path, PathBuf};
 
 /// The scenario that runs when no file is given: the Tavis–Cummings battery.
@@ -20,10 +20,12 @@ pub enum Scenario {
     TavisCummings(tavis_cummings::Params),
     /// A cavity charging a Heisenberg spin-j chain (paper 000).
     CavityChain(cavity_chain::Params),
+    /// N_B battery spins charged by N bath spins, in the Dicke basis (paper 004).
+    CentralSpin(central_spin::Params),
 }
 
 /// The model names a scenario may use.
-pub const MODELS: &[&str] = &["tavis_cummings", "cavity_chain"];
+pub const MODELS: &[&str] = &["tavis_cummings", "cavity_chain", "central_spin"];
 
 /// Where a scenario came from, for messages and provenance.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -74,6 +76,7 @@ pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
     let scenario = match model.as_str() {
         "tavis_cummings" => Scenario::TavisCummings(params(&model, value)?),
         "cavity_chain" => Scenario::CavityChain(params(&model, value)?),
+        "central_spin" => Scenario::CentralSpin(params(&model, value)?),
         other => bail!("unknown model `{other}`: one of {MODELS:?}"),
     };
     scenario.validate()?;
@@ -100,6 +103,7 @@ impl Scenario {
         match self {
             Scenario::TavisCummings(p) => p.validate()?,
             Scenario::CavityChain(p) => p.validate()?,
+            Scenario::CentralSpin(p) => p.validate()?,
         }
         Ok(())
     }
@@ -109,6 +113,7 @@ impl Scenario {
         match self {
             Scenario::TavisCummings(_) => "tavis_cummings",
             Scenario::CavityChain(_) => "cavity_chain",
+            Scenario::CentralSpin(_) => "central_spin",
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn run(scenario: &Scenario) -> qbattery::Result<Trajectory> {
     match scenario {
         Scenario::TavisCummings(p) => qbattery::models::tavis_cummings::simulate(p),
         Scenario::CavityChain(p) => qbattery::models::cavity_chain::simulate(p),
+        Scenario::CentralSpin(p) => qbattery::models::central_spin::simulate(p),
     }
 }
 
@@ -137,6 +138,7 @@ pub fn info(path: Option<&Path>, overrides: &[String]) -> Result<()> {
             }
             problem
         }
+        Scenario::CentralSpin(p) => return central_spin_info(&source, p),
     };
     let plan = simulation::plan(&problem)?;
     println!("scenario:   {}", source.name());
@@ -160,6 +162,33 @@ pub fn info(path: Option<&Path>, overrides: &[String]) -> Result<()> {
     println!("blocks:     {}", blocks.join(", "));
     println!("method:     {}", plan.method);
     println!("memory:     ~{}", human_bytes(plan.memory_bytes));
+    Ok(())
+}
+
+/// `info` for the central-spin model, which is solved block by block without a generic
+/// `Problem`: the blocks are those of the conserved m + k the initial state occupies.
+fn central_spin_info(
+    source: &scenario::Source,
+    p: &qbattery::models::central_spin::Params,
+) -> Result<()> {
+    let model = p.model();
+    let space = model.space()?;
+    let charging = qbattery::models::central_spin::Charging::new(&model, &p.initial)?;
+    let (count, largest) = charging.blocks();
+    println!("scenario:   {}", source.name());
+    println!("model:      central_spin");
+    println!("space:      {}", space.describe());
+    println!("dimension:  {}", space.dim()?);
+    println!("symmetry:   {}", model.charge()?.describe());
+    println!(
+        "blocks:     {count} (charges {:?}), largest dimension {largest}",
+        charging.sector_charges()
+    );
+    println!("method:     block eigen-decomposition, exact E(t); certified E_max, P_max");
+    println!(
+        "memory:     ~{}",
+        human_bytes(count * 3 * largest * largest * 16)
+    );
     Ok(())
 }
 
