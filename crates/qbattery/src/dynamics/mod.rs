@@ -1,6 +1,7 @@
 //! Time evolution: Schrödinger, Lindblad, steady states and collision (repeated-interaction) maps.
 
 pub mod collision;
+pub mod ladder;
 pub mod lindblad;
 pub mod ode;
 pub mod schrodinger;
