@@ -87,7 +87,7 @@ fn run() -> Result<()> {
             }
             let t = qbattery::models::micromaser::simulate(&file.params)?;
             let dir = output::RunDir::create(&out)?;
-            optimize::write_trajectory(&dir, ".", &t)?;
+            optimize::write_trajectory(&dir, "", &t)?;
             for w in &t.warnings {
                 eprintln!("warning: {w}");
             }

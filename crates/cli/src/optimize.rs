@@ -244,9 +244,9 @@ pub fn write_trajectory(
 ) -> Result<()> {
     let mut cols: Vec<(&str, &[f64])> = vec![(t.grid_name.as_str(), &t.grid)];
     cols.extend(t.series.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
-    dir.write_csv(&format!("{name}/timeseries"), &cols)?;
+    dir.write_csv(&format!("{name}timeseries"), &cols)?;
     dir.write_json(
-        &format!("{name}/summary"),
+        &format!("{name}summary"),
         &serde_json::json!({ "scalars": t.scalars, "solver": t.solver, "warnings": t.warnings }),
     )?;
     Ok(())
