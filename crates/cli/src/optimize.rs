@@ -236,12 +236,18 @@ pub fn write_report(
     Ok(())
 }
 
-/// Writes a trajectory as `<name>/timeseries.csv` and `<name>/summary.json`.
+/// Writes a trajectory as `<name>/timeseries.csv` and `<name>/summary.json` (directly in
+/// the run directory when `name` is empty).
 pub fn write_trajectory(
     dir: &RunDir,
     name: &str,
     t: &qbattery::simulation::Trajectory,
 ) -> Result<()> {
+    let name = if name.is_empty() {
+        String::new()
+    } else {
+        format!("{name}/")
+    };
     let mut cols: Vec<(&str, &[f64])> = vec![(t.grid_name.as_str(), &t.grid)];
     cols.extend(t.series.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
     dir.write_csv(&format!("{name}timeseries"), &cols)?;
