@@ -280,11 +280,12 @@ mod tests {
         assert_eq!(doc["optimizer"]["seed"].as_integer(), Some(7));
         assert_eq!(doc["model"].as_str(), Some("micromaser"));
         assert!(apply_overrides(&mut doc, &["nokey".into()]).is_err());
+        // `model` is a string, not a table.
+        assert!(apply_overrides(&mut doc, &["model.x=1".into()]).is_err());
         let mut doc: toml::Table = "[[params.stream]]\nc = 0.1\nq = 0.2\n".parse().unwrap();
         apply_overrides(&mut doc, &["params.stream.0.c=0.47".into()]).unwrap();
         assert_eq!(doc["params"]["stream"][0]["c"].as_float(), Some(0.47));
         assert!(apply_overrides(&mut doc, &["params.stream.3.c=0.4".into()]).is_err());
         assert!(apply_overrides(&mut doc, &["params.stream.x.c=0.4".into()]).is_err());
-        assert!(apply_overrides(&mut doc, &["model.x=1".into()]).is_err());
     }
 }
