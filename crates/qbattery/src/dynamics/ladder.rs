@@ -141,22 +141,12 @@ impl LadderCollision {
     /// (column-major d×d, both triangles stored); `out` comes back symmetric.
     ///
     /// Panics if `r` or `out` is not of length d².
-    ///
-    /// Runs the loop compiled for the best SIMD instruction set of the running CPU (AVX2/
-    /// AVX-512 on x86-64, through `pulp`'s runtime dispatch), or the baseline one.
     pub fn apply_weighted(&self, r: &[f64], w: Weights, out: &mut [f64], accumulate: bool) {
         let d = self.d;
         assert!(
             r.len() == d * d && out.len() == d * d,
             "LadderCollision: buffers must be d×d"
         );
-        pulp::Arch::new().dispatch(|| self.kernel(r, w, out, accumulate));
-    }
-
-    /// The loop of [`LadderCollision::apply_weighted`], inlined into each SIMD variant.
-    #[inline(always)]
-    fn kernel(&self, r: &[f64], w: Weights, out: &mut [f64], accumulate: bool) {
-        let d = self.d;
         let (a, b, s, sp) = (&self.a[..], &self.b[..], &self.s[..], &self.s_prev[..]);
         for n in 0..d {
             let col = |j: usize| &r[j * d..(j + 1) * d];
@@ -214,14 +204,14 @@ impl LadderCollision {
     }
 }
 
-#[inline(always)]
+#[inline]
 fn store(slot: &mut f64, v: f64, accumulate: bool) {
     let v = if accumulate { *slot + v } else { v };
     *slot = if v.abs() < FLUSH_BELOW { 0.0 } else { v };
 }
 
 /// Copies the lower triangle of the column-major d×d `m` onto its upper triangle.
-#[inline(always)]
+#[inline]
 fn mirror_lower(m: &mut [f64], d: usize) {
     for n in 0..d {
         for k in n + 1..d {
