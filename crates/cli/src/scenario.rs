@@ -6,7 +6,7 @@
 //! and the field.
 
 use anyhow::{anyhow, bail, Context, Result};
-use qbattery::models::{cavity_chain, central_spin, tavis_cummings};
+use qbattery::models::{cavity_chain, central_spin, micromaser, tavis_cummings};
 use std::path::{Path, PathBuf};
 
 /// The scenario that runs when no file is given: the Tavis–Cummings battery.
@@ -22,10 +22,17 @@ pub enum Scenario {
     CavityChain(cavity_chain::Params),
     /// N_B battery spins charged by N bath spins, in the Dicke basis (paper 004).
     CentralSpin(central_spin::Params),
+    /// A cavity charged by a stream of qubits, one collision each (paper 001).
+    Micromaser(micromaser::Params),
 }
 
 /// The model names a scenario may use.
-pub const MODELS: &[&str] = &["tavis_cummings", "cavity_chain", "central_spin"];
+pub const MODELS: &[&str] = &[
+    "tavis_cummings",
+    "cavity_chain",
+    "central_spin",
+    "micromaser",
+];
 
 /// Where a scenario came from, for messages and provenance.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -77,6 +84,7 @@ pub fn parse(text: &str, overrides: &[String]) -> Result<Scenario> {
         "tavis_cummings" => Scenario::TavisCummings(params(&model, value)?),
         "cavity_chain" => Scenario::CavityChain(params(&model, value)?),
         "central_spin" => Scenario::CentralSpin(params(&model, value)?),
+        "micromaser" => Scenario::Micromaser(params(&model, value)?),
         other => bail!("unknown model `{other}`: one of {MODELS:?}"),
     };
     scenario.validate()?;
@@ -104,6 +112,7 @@ impl Scenario {
             Scenario::TavisCummings(p) => p.validate()?,
             Scenario::CavityChain(p) => p.validate()?,
             Scenario::CentralSpin(p) => p.validate()?,
+            Scenario::Micromaser(p) => p.validate()?,
         }
         Ok(())
     }
@@ -114,12 +123,15 @@ impl Scenario {
             Scenario::TavisCummings(_) => "tavis_cummings",
             Scenario::CavityChain(_) => "cavity_chain",
             Scenario::CentralSpin(_) => "central_spin",
+            Scenario::Micromaser(_) => "micromaser",
         }
     }
 }
 
 /// Applies `dotted.key=value` to a table; the value is read as TOML (`0.5`, `true`,
-/// `[1, 2]`, `"text"`), and a bare word that is not valid TOML is taken as a string.
+/// `[1, 2]`, `"text"`), and a bare word that is not valid TOML is taken as a string. Missing
+/// tables are created; a numeric path component indexes an existing array, e.g.
+/// `stream.0.c=0.47`.
 pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
     let (key, raw) = assignment
         .split_once('=')
@@ -128,22 +140,28 @@ pub fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<()> {
     if key.is_empty() || key.split('.').any(str::is_empty) {
         bail!("--set {assignment}: the key must be a dotted path such as `time.t_max`");
     }
-    let value = parse_value(raw.trim());
-    let mut parts: Vec<&str> = key.split('.').collect();
-    let last = parts.pop().expect("non-empty key");
-    let mut node = table;
-    for (depth, part) in parts.iter().enumerate() {
-        let entry = node
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        node = entry.as_table_mut().ok_or_else(|| {
-            anyhow!(
-                "--set {assignment}: `{}` is not a table",
-                parts[..=depth].join(".")
-            )
-        })?;
+    let parts: Vec<&str> = key.split('.').collect();
+    let (first, rest) = parts.split_first().expect("non-empty key");
+    let mut node = table
+        .entry(first.to_string())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    for (depth, part) in rest.iter().enumerate() {
+        let here = parts[..=depth].join(".");
+        node = match node {
+            toml::Value::Table(t) => t
+                .entry(part.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new())),
+            toml::Value::Array(a) => {
+                let len = a.len();
+                let i: usize = part.parse().map_err(|_| {
+                    anyhow!("--set {assignment}: `{here}` is an array; `{part}` is not an index")
+                })?;
+                a.get_mut(i).ok_or_else(|| anyhow!("--set {assignment}: index {i} is out of range (`{here}` has {len} entries)"))?
+            }
+            _ => bail!("--set {assignment}: `{here}` is not a table"),
+        };
     }
-    node.insert(last.to_string(), value);
+    *node = parse_value(raw.trim());
     Ok(())
 }
 
@@ -176,6 +194,11 @@ mod tests {
         assert_eq!(t["d"]["e"].as_str(), Some("word"));
         assert!(apply_override(&mut t, "a.x=1").is_err());
         assert!(apply_override(&mut t, "novalue").is_err());
+        let mut t: toml::Table = "[[stream]]\nc = 0.1\nq = 0.2\n".parse().unwrap();
+        apply_override(&mut t, "stream.0.c=0.47").unwrap();
+        assert_eq!(t["stream"][0]["c"].as_float(), Some(0.47));
+        assert!(apply_override(&mut t, "stream.3.c=0.4").is_err());
+        assert!(apply_override(&mut t, "stream.x.c=0.4").is_err());
     }
 
     #[test]

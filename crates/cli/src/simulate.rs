@@ -67,6 +67,7 @@ pub fn run(scenario: &Scenario) -> qbattery::Result<Trajectory> {
         Scenario::TavisCummings(p) => qbattery::models::tavis_cummings::simulate(p),
         Scenario::CavityChain(p) => qbattery::models::cavity_chain::simulate(p),
         Scenario::CentralSpin(p) => qbattery::models::central_spin::simulate(p),
+        Scenario::Micromaser(p) => qbattery::models::micromaser::simulate(p),
     }
 }
 
@@ -139,6 +140,17 @@ pub fn info(path: Option<&Path>, overrides: &[String]) -> Result<()> {
             problem
         }
         Scenario::CentralSpin(p) => return central_spin_info(&source, p),
+        Scenario::Micromaser(p) => {
+            println!("scenario:   {}", source.name());
+            println!("model:      micromaser");
+            println!(
+                "space:      cavity: mode({} levels), met by one fresh qubit per collision",
+                p.levels
+            );
+            println!("method:     collision map on the cavity state, block-diagonal {{|n,e⟩, |n+1,g⟩}} unitary: O(N_c²) per collision");
+            println!("memory:     ~{}", human_bytes(4 * p.levels * p.levels * 16));
+            return Ok(());
+        }
     };
     let plan = simulation::plan(&problem)?;
     println!("scenario:   {}", source.name());

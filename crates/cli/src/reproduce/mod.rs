@@ -1,3 +1,4 @@
 //! `qbattery reproduce <paper>`: regenerate a paper's figures and tables.
 
 pub mod central_spin;
+pub mod micromaser;

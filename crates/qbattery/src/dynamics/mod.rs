@@ -2,6 +2,7 @@
 
 pub mod collision;
 pub mod hamiltonian;
+pub mod ladder;
 pub mod lindblad;
 pub mod ode;
 pub mod schrodinger;

@@ -4,4 +4,5 @@
 pub mod cavity;
 pub mod cavity_chain;
 pub mod central_spin;
+pub mod micromaser;
 pub mod tavis_cummings;
