@@ -8,7 +8,7 @@
 //!   qubits, λ = 10.
 //! - Fig. 3: ergotropy and purity vs collisions up to 10⁵ for the paper's printed pairs, our
 //!   optima, and the fine-tuned reference (g = π/4, c = q = 0).
-//! - Fig. 4: Fock populations after 10⁵ collisions.
+//! - Fig. 4: Fock populations and Wigner functions after 10⁵ collisions.
 //! - `table.md`: our optima next to the printed ones, and where the state ends (which
 //!   chamber) against what the paper says.
 //!
@@ -24,7 +24,7 @@ use qbattery::optimize::{lbfgsb, multistart};
 
 use crate::optimize::{optimize_micromaser, write_report, write_trajectory};
 use crate::output::{Provenance, RunDir};
-use crate::plot::{bar_plot, line_plot, LinePlot, Series};
+use crate::plot::{bar_plot, heatmap, line_plot, Heatmap, LinePlot, Series};
 
 /// g = π/√15.6 of Sec. III.
 const G_PAPER: Coupling = Coupling::Chamber { big_q: 1, m: 15.6 };
@@ -400,8 +400,7 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
         table,
         "\nNotes: the paper's text places the second chamber at m < n < 4m; with boundaries where sin(g√n) vanishes, level m belongs to it (chambers [0, m−1], [m, 4m−1]). \
          The improved strategy's batch sizes are read as 500 fixed (0, 0) qubits, then 1000 stabilizers (the text: \"increasing the number of stabilizer qubits from 500 to 1000\"). \
-         Where our optimum differs from the printed one, the loss column shows both under Eq. (11) as computed here: a lower loss for ours means the printed pair is not this loss's minimum. \
-         Wigner functions of Fig. 4 are not written yet (they need metrics::wigner)."
+         Where our optimum differs from the printed one, the loss column shows both under Eq. (11) as computed here: a lower loss for ours means the printed pair is not this loss's minimum."
     )?;
     for (fig, curves) in [("fig3a", &curves_a), ("fig3b", &curves_b)] {
         for (i, c) in curves.iter().enumerate() {
@@ -422,6 +421,12 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
                 "n",
                 "population",
                 &bars,
+            )?;
+            write_wigner(
+                &dir,
+                &format!("fig4/{fig}_curve_{i}_wigner"),
+                &c.label,
+                &c.run,
             )?;
         }
         for (what, key) in [("ergotropy W", "ergotropy"), ("purity P", "purity")] {
@@ -457,4 +462,89 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
     dir.write_json("provenance", &prov)?;
     println!("{table}");
     Ok(())
+}
+
+/// The Wigner function (QuTiP's convention, g = √2) of a run's final cavity state on a
+/// square phase-space grid wide enough for its occupied Fock levels, as CSV (x, p, W) and
+/// a heatmap.
+fn write_wigner(dir: &RunDir, name: &str, label: &str, run: &micromaser::Run) -> Result<()> {
+    let pops = run.fock_populations();
+    let n_max = pops.iter().rposition(|&p| p > 1e-8).unwrap_or(0);
+    let half_width = 1.2 * (2.0 * n_max as f64 + 1.0).sqrt() + 1.5;
+    let points = 101;
+    let axis: Vec<f64> = (0..points)
+        .map(|k| -half_width + 2.0 * half_width * k as f64 / (points - 1) as f64)
+        .collect();
+    let w = qbattery::metrics::wigner::wigner(run.density().as_ref(), &axis, &axis)
+        .with_context(|| format!("Wigner function of {label}"))?;
+    let (mut xs, mut ps, mut ws) = (Vec::new(), Vec::new(), Vec::new());
+    let mut z = vec![vec![0.0; points]; points];
+    for (ip, &p) in axis.iter().enumerate() {
+        for (ix, &x) in axis.iter().enumerate() {
+            xs.push(x);
+            ps.push(p);
+            ws.push(w[(ip, ix)]);
+            z[ip][ix] = w[(ip, ix)];
+        }
+    }
+    dir.write_csv(name, &[("x", &xs), ("p", &ps), ("wigner", &ws)])?;
+    heatmap(
+        &dir.path().join(name),
+        &Heatmap {
+            title: format!("Wigner function after the run: {label}"),
+            x_label: "x".into(),
+            y_label: "p".into(),
+            z_label: "W(x, p)".into(),
+            x: axis.clone(),
+            y: axis,
+            z,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fine-tuned protocol ends in the Fock state |15⟩: its Wigner function at the
+    /// origin is (−1)^15/π, and the files are written.
+    #[test]
+    fn wigner_of_the_fine_tuned_fock_state() {
+        let p = micromaser::Params {
+            levels: 40,
+            g: Coupling::Chamber { big_q: 1, m: 16.0 },
+            stream: vec![Batch {
+                count: None,
+                c: 0.0,
+                q: 0.0,
+            }],
+            collisions: 3000,
+            grid_points: 10,
+            ..micromaser::Params::default()
+        };
+        let run = micromaser::run(&p).unwrap();
+        let out = std::env::temp_dir().join(format!("qbattery-wigner-{}", std::process::id()));
+        let dir = RunDir::create(&out).unwrap();
+        write_wigner(&dir, "fig4/test_wigner", "fine-tuned", &run).unwrap();
+        let csv = std::fs::read_to_string(out.join("fig4/test_wigner.csv")).unwrap();
+        let origin = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .find(|r| r[0].abs() < 1e-12 && r[1].abs() < 1e-12)
+            .expect("the grid is symmetric with 101 points, so it contains the origin");
+        assert!(
+            (origin[2] + 1.0 / std::f64::consts::PI).abs() < 1e-6,
+            "{}",
+            origin[2]
+        );
+        assert!(
+            out.join("fig4/test_wigner.png").exists() && out.join("fig4/test_wigner.svg").exists()
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }
