@@ -36,15 +36,183 @@
 //! preserving; population that would leave the space piles up in the top level, which
 //! callers must watch (see `Warning::CutoffPopulation`).
 //!
-//! Entries below [`FLUSH_BELOW`] in magnitude are flushed to 0 (no subnormal arithmetic).
+//! # Storage and band
+//!
+//! A [`GaugedState`] keeps the lower triangle of r and its band b (r_{mn} = 0 for
+//! m − n > b). Coherences between distant levels decay fast (for the λ = 10 optimum of
+//! Sec. III A at N_c = 150, |r_{mn}| < 1e-30 beyond m − n = 60 after 10⁵ collisions), so
+//! entries below [`FLUSH_BELOW`] are flushed to 0 and the kernel only visits the band,
+//! which grows by at most one diagonal per collision.
 
 use crate::{c64, CsrMatrix, Error, Mat, Result};
 
-/// Entries of magnitude below this are stored as 0. Far from the populated levels the
-/// entries of r decay without bound and would become subnormal numbers, whose arithmetic
-/// is ~100× slower on x86; flushing them changes a state by < 1e-150 per collision, and
-/// keeps every product of an entry with a coefficient (≥ 1e-17 in magnitude, or 0) normal.
-pub const FLUSH_BELOW: f64 = 1e-150;
+/// Entries of magnitude below this are stored as 0. Far from the populated levels and
+/// far from the diagonal the entries of r decay without bound; flushing them changes an
+/// entry by less than 1e-14 of the rounding unit of a unit-trace state per collision,
+/// keeps the arithmetic free of subnormal numbers (~100× slower on x86) and lets the
+/// kernel skip the empty outer diagonals (see [`GaugedState::band`]).
+pub const FLUSH_BELOW: f64 = 1e-30;
+
+/// A real symmetric d×d matrix r in the real gauge ρ_{mn} = (−i)^{m−n} r_{mn} (module
+/// documentation): a cavity state, or a derivative of one. Only the lower triangle is
+/// stored (column-major d×d buffer, upper triangle unused); entries with m − n greater
+/// than [`Self::band`] are 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaugedState {
+    d: usize,
+    data: Vec<f64>,
+    band: usize,
+}
+
+impl GaugedState {
+    /// The zero matrix on `levels` levels.
+    pub fn zeros(levels: usize) -> Self {
+        Self {
+            d: levels,
+            data: vec![0.0; levels * levels],
+            band: 0,
+        }
+    }
+
+    /// The Fock state |n⟩⟨n|. Fails if n ≥ `levels`.
+    pub fn fock(levels: usize, n: usize) -> Result<Self> {
+        if n >= levels {
+            return Err(Error::invalid("fock", n, format!("< levels = {levels}")));
+        }
+        let mut s = Self::zeros(levels);
+        s.data[n * levels + n] = 1.0;
+        Ok(s)
+    }
+
+    /// The gauged form r_{mn} = i^{m−n} ρ_{mn} of a density matrix whose gauged form is
+    /// real (e.g. a diagonal state). Fails, naming `rho`, if an imaginary part above `tol`
+    /// remains or ρ is not Hermitian to `tol`.
+    pub fn from_density(rho: faer::MatRef<'_, c64>, tol: f64) -> Result<Self> {
+        let d = rho.nrows();
+        if d == 0 || rho.ncols() != d {
+            return Err(Error::invalid(
+                "rho",
+                format!("{}×{}", d, rho.ncols()),
+                "square and non-empty",
+            ));
+        }
+        let phase = [
+            c64::new(1.0, 0.0),
+            c64::new(0.0, 1.0),
+            c64::new(-1.0, 0.0),
+            c64::new(0.0, -1.0),
+        ];
+        let mut s = Self::zeros(d);
+        for n in 0..d {
+            for m in n..d {
+                let v = phase[(m + 4 * d - n) % 4] * rho[(m, n)];
+                if v.im.abs() > tol || (rho[(m, n)] - rho[(n, m)].conj()).norm() > tol {
+                    return Err(Error::invalid(
+                        "rho",
+                        format!("gauged entry ({m},{n}) = {v}"),
+                        "Hermitian and real in the gauge ρ_mn = (−i)^(m−n) r_mn",
+                    ));
+                }
+                s.data[n * d + m] = flush(v.re);
+            }
+        }
+        s.band = s.outer_band(d - 1);
+        Ok(s)
+    }
+
+    /// The gauged state of a real symmetric matrix r. Fails, naming `r`, if r is not
+    /// square and non-empty, or not symmetric to `tol`.
+    pub fn from_symmetric(r: faer::MatRef<'_, f64>, tol: f64) -> Result<Self> {
+        let d = r.nrows();
+        if d == 0 || r.ncols() != d {
+            return Err(Error::invalid(
+                "r",
+                format!("{}×{}", d, r.ncols()),
+                "square and non-empty",
+            ));
+        }
+        let mut s = Self::zeros(d);
+        for n in 0..d {
+            for m in n..d {
+                if (r[(m, n)] - r[(n, m)]).abs() > tol {
+                    return Err(Error::invalid(
+                        "r",
+                        format!("r[({m},{n})] − r[({n},{m})] = {}", r[(m, n)] - r[(n, m)]),
+                        format!("symmetric to {tol}"),
+                    ));
+                }
+                s.data[n * d + m] = flush(r[(m, n)]);
+            }
+        }
+        s.band = s.outer_band(d - 1);
+        Ok(s)
+    }
+
+    /// The number of levels d.
+    pub fn levels(&self) -> usize {
+        self.d
+    }
+
+    /// The band b: r_{mn} = 0 whenever |m − n| > b.
+    pub fn band(&self) -> usize {
+        self.band
+    }
+
+    /// r_{mn} (either triangle).
+    pub fn get(&self, m: usize, n: usize) -> f64 {
+        self.data[m.min(n) * self.d + m.max(n)]
+    }
+
+    /// The diagonal r_{nn} (the Fock populations, for a state).
+    pub fn diagonal(&self) -> Vec<f64> {
+        (0..self.d).map(|n| self.data[n * self.d + n]).collect()
+    }
+
+    /// Σ_n n r_{nn}: the energy Tr[a†a ρ] (ω = 1).
+    pub fn energy(&self) -> f64 {
+        (0..self.d)
+            .map(|n| n as f64 * self.data[n * self.d + n])
+            .sum()
+    }
+
+    /// Σ_{mn} r_{mn}²: the purity Tr ρ² (the gauge is unitary).
+    pub fn purity(&self) -> f64 {
+        let d = self.d;
+        (0..d)
+            .map(|n| {
+                let col = &self.data[n * d + n..(n + 1) * d];
+                col[0] * col[0] + 2.0 * col[1..].iter().map(|v| v * v).sum::<f64>()
+            })
+            .sum()
+    }
+
+    /// The full real symmetric matrix r.
+    pub fn to_symmetric(&self) -> Mat<f64> {
+        Mat::from_fn(self.d, self.d, |m, n| self.get(m, n))
+    }
+
+    /// The density matrix ρ_{mn} = (−i)^{m−n} r_{mn}.
+    pub fn to_density(&self) -> Mat<c64> {
+        let d = self.d;
+        let phase = [
+            c64::new(1.0, 0.0),
+            c64::new(0.0, -1.0),
+            c64::new(-1.0, 0.0),
+            c64::new(0.0, 1.0),
+        ];
+        Mat::from_fn(d, d, |m, n| phase[(m + 4 * d - n) % 4] * self.get(m, n))
+    }
+
+    /// The largest k ≤ `from` such that the k-th subdiagonal holds a nonzero entry (0 if
+    /// none does).
+    fn outer_band(&self, from: usize) -> usize {
+        let d = self.d;
+        (1..=from.min(d - 1))
+            .rev()
+            .find(|&k| (0..d - k).any(|n| self.data[n * d + n + k] != 0.0))
+            .unwrap_or(0)
+    }
+}
 
 /// The ladder-structured collision with a qubit; see the module documentation.
 #[derive(Debug, Clone)]
@@ -137,16 +305,69 @@ impl LadderCollision {
         CsrMatrix::from_triplets(2 * self.d, 2 * self.d, &t).expect("indices are in range")
     }
 
-    /// `out` = Φ_w(r) (or `out` += Φ_w(r) when `accumulate`), for a real symmetric `r`
-    /// (column-major d×d, both triangles stored); `out` comes back symmetric.
+    /// `out` = Φ_w(r), or `out` += Φ_w(r) when `accumulate`; only the band of r widened by
+    /// one diagonal is visited.
     ///
-    /// Panics if `r` or `out` is not of length d².
-    pub fn apply_weighted(&self, r: &[f64], w: Weights, out: &mut [f64], accumulate: bool) {
+    /// Panics if `r` or `out` does not have d levels.
+    pub fn apply_weighted(
+        &self,
+        r: &GaugedState,
+        w: Weights,
+        out: &mut GaugedState,
+        accumulate: bool,
+    ) {
         let d = self.d;
         assert!(
-            r.len() == d * d && out.len() == d * d,
-            "LadderCollision: buffers must be d×d"
+            r.d == d && out.d == d,
+            "LadderCollision: states must have {d} levels"
         );
+        // Φ_w(r) vanishes beyond the band of r plus one; entries of `out` there are
+        // cleared (overwrite) or kept (accumulate).
+        let reach = (r.band + 1).min(d - 1);
+        let clear_to = if accumulate {
+            reach
+        } else {
+            out.band.max(reach)
+        };
+        // The widest SIMD instruction set of this CPU (AVX-512, AVX2+FMA, or none): the
+        // inlined kernel below is compiled once per set and vectorized by the compiler.
+        pulp::Arch::new().dispatch(Kernel {
+            lc: self,
+            r: &r.data,
+            w,
+            out: &mut out.data,
+            reach,
+            clear_to,
+            accumulate,
+        });
+        let widest = if accumulate {
+            out.band.max(reach)
+        } else {
+            reach
+        };
+        out.band = out.outer_band(widest);
+    }
+
+    /// Φ(r) for the qubit state (q, x): `out` = q G(r) + (1 − q) E(r) + x X(r).
+    pub fn apply(&self, r: &GaugedState, q: f64, x: f64, out: &mut GaugedState) {
+        self.apply_weighted(r, Weights::qubit(q, x), out, false);
+    }
+
+    /// The body of [`Self::apply_weighted`] on the raw buffers: rows n..=n+`reach` of every
+    /// column n are computed, rows up to n+`clear_to` beyond them are zeroed. Always
+    /// inlined into [`Kernel::with_simd`].
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn kernel(
+        &self,
+        r: &[f64],
+        w: Weights,
+        out: &mut [f64],
+        reach: usize,
+        clear_to: usize,
+        accumulate: bool,
+    ) {
+        let d = self.d;
         let (a, b, s, sp) = (&self.a[..], &self.b[..], &self.s[..], &self.s_prev[..]);
         for n in 0..d {
             let col = |j: usize| &r[j * d..(j + 1) * d];
@@ -158,24 +379,31 @@ impl LadderCollision {
             let (ga, eb) = (w.g * a[n], w.e * b[n]);
             let (gs, es) = (w.g * s[n], w.e * snm1);
             let (xs_prev, xa, xb, xs) = (w.x * snm1, w.x * a[n], w.x * b[n], w.x * s[n]);
+            // Entry (m, n), m ≥ n, with the two upper-triangle reads of the diagonal row
+            // (r_{n,n+1} and r_{n−1,n}) taken from their mirror images.
             let entry = |m: usize| -> f64 {
+                let sym = |i: usize, j: usize| r[i.min(j) * d + i.max(j)];
                 let mut v = (a[m] * ga + b[m] * eb) * rn[m];
-                v += a[m] * xs_prev * rprev[m] - b[m] * xs * rnext[m];
+                if n > 0 {
+                    v += a[m] * xs_prev * sym(m, n - 1);
+                }
+                if n + 1 < d {
+                    v -= b[m] * xs * sym(m, n + 1);
+                }
                 if m + 1 < d {
                     v += s[m] * (gs * rnext[m + 1] - xb * rn[m + 1]);
                 }
                 if m > 0 {
-                    v += sp[m] * (es * rprev[m - 1] + xa * rn[m - 1]);
+                    v += sp[m] * (es * rprev[m - 1] + xa * sym(m - 1, n));
                 }
                 v
             };
             let out_col = &mut out[n * d..(n + 1) * d];
-            // Rows n..d of column n: row 0 (only for n = 0) and row d − 1 with bounds
-            // checks, the rows in between in a loop the compiler vectorizes.
-            let (lo, hi) = (n.max(1), d - 1);
-            if n == 0 {
-                store(&mut out_col[0], entry(0), accumulate);
-            }
+            // Rows n..end: the diagonal row and the last row d − 1 with bounds checks, the
+            // rows in between (all in the lower triangle) in a loop the compiler vectorizes.
+            let end = (n + reach + 1).min(d);
+            store(&mut out_col[n], entry(n), accumulate);
+            let (lo, hi) = (n + 1, end.min(d - 1));
             if lo < hi {
                 let len = hi - lo;
                 let (am, bm, sm, spm) = (&a[lo..hi], &b[lo..hi], &s[lo..hi], &sp[lo..hi]);
@@ -184,78 +412,66 @@ impl LadderCollision {
                 let (rx0, rxup) = (&rnext[lo..hi], &rnext[lo + 1..hi + 1]);
                 let o = &mut out_col[lo..hi];
                 for i in 0..len {
-                    let v = (am[i] * ga + bm[i] * eb) * r0[i] + am[i] * xs_prev * rp0[i]
-                        - bm[i] * xs * rx0[i]
+                    let v = am[i] * (ga * r0[i] + xs_prev * rp0[i])
+                        + bm[i] * (eb * r0[i] - xs * rx0[i])
                         + sm[i] * (gs * rxup[i] - xb * rup[i])
                         + spm[i] * (es * rpdn[i] + xa * rdn[i]);
-                    let v = if accumulate { o[i] + v } else { v };
-                    o[i] = if v.abs() < FLUSH_BELOW { 0.0 } else { v };
+                    o[i] = flush(if accumulate { o[i] + v } else { v });
                 }
             }
-            // The last row (d − 1 ≥ n, and d − 1 > 0 since d ≥ 2).
-            store(&mut out_col[hi], entry(hi), accumulate);
-        }
-        mirror_lower(out, d);
-    }
-
-    /// Φ(r) for the qubit state (q, x): `out` = q G(r) + (1 − q) E(r) + x X(r).
-    pub fn apply(&self, r: &[f64], q: f64, x: f64, out: &mut [f64]) {
-        self.apply_weighted(r, Weights::qubit(q, x), out, false);
-    }
-}
-
-#[inline]
-fn store(slot: &mut f64, v: f64, accumulate: bool) {
-    let v = if accumulate { *slot + v } else { v };
-    *slot = if v.abs() < FLUSH_BELOW { 0.0 } else { v };
-}
-
-/// Copies the lower triangle of the column-major d×d `m` onto its upper triangle.
-#[inline]
-fn mirror_lower(m: &mut [f64], d: usize) {
-    for n in 0..d {
-        for k in n + 1..d {
-            m[k * d + n] = m[n * d + k];
-        }
-    }
-}
-
-/// The density matrix ρ_{mn} = (−i)^{m−n} r_{mn} of a gauged state `r` (column-major d×d).
-pub fn to_density(r: &[f64], d: usize) -> Mat<c64> {
-    let phase = [
-        c64::new(1.0, 0.0),
-        c64::new(0.0, -1.0),
-        c64::new(-1.0, 0.0),
-        c64::new(0.0, 1.0),
-    ];
-    Mat::from_fn(d, d, |m, n| phase[(m + 4 * d - n) % 4] * r[n * d + m])
-}
-
-/// The gauged state r_{mn} = i^{m−n} ρ_{mn} of a density matrix whose gauged form is real
-/// (e.g. a diagonal state). Fails, naming `rho`, if an imaginary part above `tol` remains.
-pub fn from_density(rho: faer::MatRef<'_, c64>, tol: f64) -> Result<Vec<f64>> {
-    let d = rho.nrows();
-    let phase = [
-        c64::new(1.0, 0.0),
-        c64::new(0.0, 1.0),
-        c64::new(-1.0, 0.0),
-        c64::new(0.0, -1.0),
-    ];
-    let mut r = vec![0.0; d * d];
-    for n in 0..d {
-        for m in 0..d {
-            let v = phase[(m + 4 * d - n) % 4] * rho[(m, n)];
-            if v.im.abs() > tol {
-                return Err(Error::invalid(
-                    "rho",
-                    format!("gauged entry ({m},{n}) = {v}"),
-                    "real in the gauge ρ_mn = (−i)^(m−n) r_mn",
-                ));
+            if end == d && d - 1 > n {
+                store(&mut out_col[d - 1], entry(d - 1), accumulate);
             }
-            r[n * d + m] = v.re;
+            let clear_end = (n + clear_to + 1).min(d);
+            if end < clear_end {
+                out_col[end..clear_end].fill(0.0);
+            }
         }
     }
-    Ok(r)
+}
+
+/// One call of [`LadderCollision::apply_weighted`], as a [`pulp::WithSimd`] operation.
+struct Kernel<'a> {
+    lc: &'a LadderCollision,
+    r: &'a [f64],
+    w: Weights,
+    out: &'a mut [f64],
+    reach: usize,
+    clear_to: usize,
+    accumulate: bool,
+}
+
+impl pulp::WithSimd for Kernel<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Kernel {
+            lc,
+            r,
+            w,
+            out,
+            reach,
+            clear_to,
+            accumulate,
+        } = self;
+        lc.kernel(r, w, out, reach, clear_to, accumulate);
+    }
+}
+
+#[inline(always)]
+fn store(slot: &mut f64, v: f64, accumulate: bool) {
+    *slot = flush(if accumulate { *slot + v } else { v });
+}
+
+/// `v`, or 0 if |v| < [`FLUSH_BELOW`].
+#[inline(always)]
+fn flush(v: f64) -> f64 {
+    if v.abs() < FLUSH_BELOW {
+        0.0
+    } else {
+        v
+    }
 }
 
 #[cfg(test)]
@@ -276,16 +492,15 @@ mod tests {
         // Eq. (2): the qubit's coherence is c √(q(1 − q)).
         let x = c * (q * (1.0 - q)).sqrt();
         let rho_q = Mat::from_fn(2, 2, |i, j| c64::new([[q, x], [x, 1.0 - q]][i][j], 0.0));
-        let mut r = vec![0.0; d * d];
-        r[0] = 1.0;
-        let mut rho = to_density(&r, d);
-        let mut next = vec![0.0; d * d];
+        let mut r = GaugedState::fock(d, 0).unwrap();
+        let mut rho = r.to_density();
+        let mut next = GaugedState::zeros(d);
         for _ in 0..25 {
             ladder.apply(&r, q, x, &mut next);
             std::mem::swap(&mut r, &mut next);
             rho = generic.apply(rho.as_ref(), rho_q.as_ref()).unwrap();
         }
-        let ours = to_density(&r, d);
+        let ours = r.to_density();
         let mut dev = 0.0f64;
         for i in 0..d {
             for j in 0..d {
@@ -382,45 +597,50 @@ mod tests {
                     c(0.0, 0.0)
                 }
             });
-            let mut r = from_density(rho.as_ref(), 0.0).unwrap();
-            let mut next = vec![0.0; d * d];
+            let mut r = GaugedState::from_density(rho.as_ref(), 0.0).unwrap();
+            let mut next = GaugedState::zeros(d);
             for _ in 0..40 {
                 rho = dense_collision(&u, &rho, &rho_q);
                 lc.apply(&r, q, x, &mut next);
                 std::mem::swap(&mut r, &mut next);
             }
-            assert!(max_diff(&to_density(&r, d), &rho) < 1e-12, "q={q} c={cc}");
-            let tr: f64 = (0..d).map(|i| r[i * d + i]).sum();
+            assert!(max_diff(&r.to_density(), &rho) < 1e-12, "q={q} c={cc}");
+            let tr: f64 = r.diagonal().iter().sum();
             assert!((tr - 1.0).abs() < 1e-12);
         }
     }
 
-    #[test]
-    fn weighted_parts_add_up_and_accumulate() {
-        let (d, theta) = (6, 1.3);
-        let lc = LadderCollision::jaynes_cummings(d, theta).unwrap();
-        // A random symmetric r.
-        let mut s = 12345u64;
+    /// A random symmetric d×d matrix with entries in [−0.5, 0.5).
+    fn random_symmetric(d: usize, seed: u64) -> Mat<f64> {
+        let mut s = seed;
         let mut next = || {
             s = s
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
         };
-        let mut r = vec![0.0; d * d];
+        let mut r = Mat::<f64>::zeros(d, d);
         for n in 0..d {
             for m in n..d {
                 let v = next();
-                r[n * d + m] = v;
-                r[m * d + n] = v;
+                r[(m, n)] = v;
+                r[(n, m)] = v;
             }
         }
-        let parts: Vec<Vec<f64>> = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
+        r
+    }
+
+    #[test]
+    fn weighted_parts_add_up_and_accumulate() {
+        let (d, theta) = (6, 1.3);
+        let lc = LadderCollision::jaynes_cummings(d, theta).unwrap();
+        let r = GaugedState::from_symmetric(random_symmetric(d, 12345).as_ref(), 0.0).unwrap();
+        let parts: Vec<Mat<f64>> = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
             .iter()
             .map(|&(g, e, x)| {
-                let mut o = vec![0.0; d * d];
+                let mut o = GaugedState::zeros(d);
                 lc.apply_weighted(&r, Weights { g, e, x }, &mut o, false);
-                o
+                o.to_symmetric()
             })
             .collect();
         let w = Weights {
@@ -428,25 +648,65 @@ mod tests {
             e: -1.7,
             x: 0.45,
         };
-        let mut combined = vec![1.0; d * d];
+        let ones = Mat::<f64>::from_fn(d, d, |_, _| 1.0);
+        let mut combined = GaugedState::from_symmetric(ones.as_ref(), 0.0).unwrap();
         lc.apply_weighted(&r, w, &mut combined, true);
-        for k in 0..d * d {
-            let expect = 1.0 + w.g * parts[0][k] + w.e * parts[1][k] + w.x * parts[2][k];
-            assert!((combined[k] - expect).abs() < 1e-14);
+        let combined = combined.to_symmetric();
+        for n in 0..d {
+            for m in 0..d {
+                let expect =
+                    1.0 + w.g * parts[0][(m, n)] + w.e * parts[1][(m, n)] + w.x * parts[2][(m, n)];
+                assert!((combined[(m, n)] - expect).abs() < 1e-14);
+            }
         }
-        // The coherence part alone is traceless (it moves no population) and symmetric.
-        let tr: f64 = (0..d).map(|i| parts[2][i * d + i]).sum();
+        // The coherence part alone is traceless (it moves no population).
+        let tr: f64 = (0..d).map(|i| parts[2][(i, i)]).sum();
         assert!(tr.abs() < 1e-14);
+    }
+
+    /// The band grows by one diagonal per collision from a Fock state, never exceeds d − 1,
+    /// and an overwrite clears the wider band the output buffer held before.
+    #[test]
+    fn band_tracks_the_nonzero_diagonals() {
+        let d = 8;
+        let lc = LadderCollision::jaynes_cummings(d, 0.9).unwrap();
+        let (q, x) = (0.3, 0.4);
+        let mut r = GaugedState::fock(d, 2).unwrap();
+        let mut next = GaugedState::zeros(d);
+        for k in 1..=10 {
+            lc.apply(&r, q, x, &mut next);
+            std::mem::swap(&mut r, &mut next);
+            assert_eq!(r.band(), k.min(d - 1), "collision {k}");
+        }
+        // Overwrite a full-band buffer with the image of a diagonal state (band 1).
+        let mut out = r.clone();
+        lc.apply(&GaugedState::fock(d, 3).unwrap(), q, x, &mut out);
+        assert_eq!(out.band(), 1);
+        let full = out.to_symmetric();
+        for n in 0..d {
+            for m in 0..d {
+                if m.abs_diff(n) > 1 {
+                    assert_eq!(full[(m, n)], 0.0);
+                }
+            }
+        }
     }
 
     #[test]
     fn gauge_round_trip_and_rejection() {
-        let r = vec![0.5, 0.2, 0.2, 0.5];
-        let rho = to_density(&r, 2);
+        let r = Mat::<f64>::from_fn(2, 2, |i, j| if i == j { 0.5 } else { 0.2 });
+        let s = GaugedState::from_symmetric(r.as_ref(), 0.0).unwrap();
+        let rho = s.to_density();
         assert!((rho[(1, 0)] - c(0.0, -0.2)).norm() < 1e-16);
-        assert_eq!(from_density(rho.as_ref(), 0.0).unwrap(), r);
+        assert_eq!(GaugedState::from_density(rho.as_ref(), 0.0).unwrap(), s);
+        assert_eq!(s.to_symmetric(), r);
+        assert!((s.purity() - 0.58).abs() < 1e-15);
+        assert!((s.energy() - 0.5).abs() < 1e-15);
         let bad = Mat::<c64>::from_fn(2, 2, |i, j| if i == j { c(0.5, 0.0) } else { c(0.2, 0.0) });
-        assert!(from_density(bad.as_ref(), 1e-12).is_err());
+        assert!(GaugedState::from_density(bad.as_ref(), 1e-12).is_err());
+        let asym = Mat::<f64>::from_fn(2, 2, |i, j| (i + 2 * j) as f64);
+        assert!(GaugedState::from_symmetric(asym.as_ref(), 1e-12).is_err());
+        assert!(GaugedState::fock(3, 3).is_err());
         assert!(LadderCollision::jaynes_cummings(1, 0.5).is_err());
         assert!(LadderCollision::jaynes_cummings(4, f64::NAN).is_err());
     }

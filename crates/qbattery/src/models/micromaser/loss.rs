@@ -2,7 +2,7 @@
 //! batches, with its exact gradient by forward propagation of derivatives.
 
 use super::{check_qubit, coherence, spectrum, Batch, Coupling};
-use crate::dynamics::ladder::{LadderCollision, Weights};
+use crate::dynamics::ladder::{GaugedState, LadderCollision, Weights};
 use crate::optimize::{Bounds, Objective};
 use crate::{Error, Result};
 
@@ -223,21 +223,18 @@ impl StreamLoss {
     pub fn evaluate(&self, x: &[f64], grad: Option<&mut [f64]>) -> Result<LossParts> {
         let pairs = self.pairs(x)?;
         let d = self.params.levels;
-        let dd = d * d;
         let np = x.len();
         let want = grad.is_some();
-        let mut r = vec![0.0; dd];
-        r[0] = 1.0;
-        let mut next = vec![0.0; dd];
+        let mut r = GaugedState::fock(d, 0)?;
+        let mut next = GaugedState::zeros(d);
         // Tangents ∂r/∂x_j, allocated only if a gradient is wanted.
-        let mut tan: Vec<Vec<f64>> = if want {
-            vec![vec![0.0; dd]; np]
+        let mut tan: Vec<GaugedState> = if want {
+            vec![GaugedState::zeros(d); np]
         } else {
             Vec::new()
         };
-        let mut tan_next = vec![0.0; dd];
+        let mut tan_next = GaugedState::zeros(d);
         let mut active = vec![false; np];
-        let energy_of = |m: &[f64]| -> f64 { (0..d).map(|n| n as f64 * m[n * d + n]).sum() };
         let first_in_window = self.total - self.window;
         let (mut penalty, mut e_prev) = (0.0, 0.0);
         let mut dpen = vec![0.0; np];
@@ -295,8 +292,8 @@ impl StreamLoss {
                 std::mem::swap(&mut r, &mut next);
                 k += 1;
                 if k >= first_in_window {
-                    let e = energy_of(&r);
-                    let de: Vec<f64> = tan.iter().map(|t| energy_of(t)).collect();
+                    let e = r.energy();
+                    let de: Vec<f64> = tan.iter().map(GaugedState::energy).collect();
                     if k > first_in_window {
                         let sign = (e - e_prev).signum() * f64::from(e != e_prev);
                         penalty += (e - e_prev).abs();
@@ -312,8 +309,8 @@ impl StreamLoss {
         let n = self.total as f64;
         let mean_c = pairs.iter().map(|p| p.count as f64 * p.c).sum::<f64>() / n;
         let mean_q = pairs.iter().map(|p| p.count as f64 * p.q).sum::<f64>() / n;
-        let energy = energy_of(&r);
-        let (vals, vecs) = spectrum(&r, d, want)?;
+        let energy = r.energy();
+        let (vals, vecs) = spectrum(&r, want)?;
         let passive: f64 = (0..d).map(|i| i as f64 * vals[d - 1 - i]).sum();
         let w_n = energy - passive;
         let (a, b) = (1.0 - mean_c, 1.0 - mean_q);
@@ -333,19 +330,16 @@ impl StreamLoss {
                 let Some(j) = pair.free else { continue };
                 let cnt = pair.count;
                 for (p, dl_dmean) in [(j, dl_da), (j + 1, dl_db)] {
+                    // ∂W = ∂E − Σ_i i · v_{(d−1−i)}ᵀ T v_{(d−1−i)}: the diagonal of Vᵀ T V.
                     let t = &tan[p];
-                    // ∂W = ∂E − Σ_i i · v_{(d−1−i)}ᵀ T v_{(d−1−i)}.
-                    let mut dpass = 0.0;
-                    for i in 1..d {
-                        let col = v.col(d - 1 - i);
-                        let mut quad = 0.0;
-                        for nn in 0..d {
-                            let tv: f64 = (0..d).map(|m| t[nn * d + m] * col[m]).sum();
-                            quad += col[nn] * tv;
-                        }
-                        dpass += i as f64 * quad;
-                    }
-                    let dw = energy_of(t) - dpass;
+                    let tv = t.to_symmetric() * &v;
+                    let dpass: f64 = (1..d)
+                        .map(|i| {
+                            let k = d - 1 - i;
+                            i as f64 * (0..d).map(|m| v[(m, k)] * tv[(m, k)]).sum::<f64>()
+                        })
+                        .sum();
+                    let dw = t.energy() - dpass;
                     grad[p] = dl_dw * dw - dl_dmean * cnt as f64 / n + lambda * dpen[p];
                 }
             }

@@ -22,7 +22,7 @@ pub use loss::{LossBatch, LossParams, LossParts, StreamLoss};
 
 use faer::Side;
 
-use crate::dynamics::ladder::{to_density, LadderCollision};
+use crate::dynamics::ladder::{GaugedState, LadderCollision};
 use crate::simulation::Trajectory;
 use crate::{c64, Error, Mat, Result, Warning};
 /// The coupling g (with τ = 1): a number, or g = Qπ/√m for a trapping-chamber value
@@ -281,12 +281,13 @@ pub struct Figures {
     pub purity: f64,
 }
 
-/// The figures of merit of a gauged state r (column-major d×d, see [`crate::dynamics::ladder`]);
-/// the gauge is a diagonal unitary similarity, so they are those of ρ.
-pub fn figures(r: &[f64], d: usize) -> Result<Figures> {
-    let energy: f64 = (0..d).map(|n| n as f64 * r[n * d + n]).sum();
-    let purity: f64 = r.iter().map(|v| v * v).sum();
-    let (eigvals, _) = spectrum(r, d, false)?;
+/// The figures of merit of a gauged state r (see [`crate::dynamics::ladder`]); the gauge
+/// is a diagonal unitary similarity, so they are those of ρ.
+pub fn figures(r: &GaugedState) -> Result<Figures> {
+    let d = r.levels();
+    let energy = r.energy();
+    let purity = r.purity();
+    let (eigvals, _) = spectrum(r, false)?;
     // Ascending eigenvalues: the largest sits on level 0.
     let passive: f64 = (0..d).map(|k| k as f64 * eigvals[d - 1 - k]).sum();
     let fig = Figures {
@@ -307,9 +308,9 @@ pub fn figures(r: &[f64], d: usize) -> Result<Figures> {
 }
 
 /// Ascending eigenvalues of the real symmetric r and (if asked) its eigenvectors.
-pub(crate) fn spectrum(r: &[f64], d: usize, vectors: bool) -> Result<(Vec<f64>, Option<Mat<f64>>)> {
-    let m = Mat::<f64>::from_fn(d, d, |i, j| r[j * d + i]);
-    let eig = m
+pub(crate) fn spectrum(r: &GaugedState, vectors: bool) -> Result<(Vec<f64>, Option<Mat<f64>>)> {
+    let eig = r
+        .to_symmetric()
         .self_adjoint_eigen(Side::Lower)
         .map_err(|e| Error::LinearAlgebra {
             context: "micromaser ergotropy (eigen-decomposition)".into(),
@@ -324,8 +325,8 @@ pub(crate) fn spectrum(r: &[f64], d: usize, vectors: bool) -> Result<(Vec<f64>, 
 pub struct Run {
     /// Series on the grid "collisions", scalars, solver record, warnings.
     pub trajectory: Trajectory,
-    /// Final cavity state in the real gauge (column-major N_c×N_c).
-    pub state: Vec<f64>,
+    /// Final cavity state in the real gauge.
+    pub state: GaugedState,
     /// The trapping chambers of g.
     pub chambers: Chambers,
 }
@@ -338,13 +339,12 @@ impl Run {
 
     /// The final cavity density matrix ρ_B (Fock basis).
     pub fn density(&self) -> Mat<c64> {
-        to_density(&self.state, self.levels())
+        self.state.to_density()
     }
 
     /// The final Fock populations ρ_B^{(n,n)}.
     pub fn fock_populations(&self) -> Vec<f64> {
-        let d = self.levels();
-        (0..d).map(|n| self.state[n * d + n]).collect()
+        self.state.diagonal()
     }
 }
 
@@ -362,18 +362,17 @@ pub fn run(p: &Params) -> Result<Run> {
     let lc = LadderCollision::jaynes_cummings(d, g)?;
     let chambers = Chambers::new(g, d);
     let grid = p.output_grid();
-    let mut r = vec![0.0; d * d];
-    r[p.initial_fock * d + p.initial_fock] = 1.0;
-    let mut next = vec![0.0; d * d];
+    let mut r = GaugedState::fock(d, p.initial_fock)?;
+    let mut next = GaugedState::zeros(d);
     let n_ch = chambers.ranges().len();
     let (mut energy, mut ergotropy, mut purity, mut top) = (vec![], vec![], vec![], vec![]);
     let mut chamber_pops: Vec<Vec<f64>> = vec![Vec::new(); n_ch];
-    let mut sample = |r: &[f64]| -> Result<()> {
-        let f = figures(r, d)?;
+    let mut sample = |r: &GaugedState| -> Result<()> {
+        let f = figures(r)?;
         energy.push(f.energy);
         ergotropy.push(f.ergotropy);
         purity.push(f.purity);
-        let fock: Vec<f64> = (0..d).map(|n| r[n * d + n]).collect();
+        let fock = r.diagonal();
         top.push(fock[d - 1]);
         for (s, v) in chamber_pops.iter_mut().zip(chambers.populations(&fock)) {
             s.push(v);
