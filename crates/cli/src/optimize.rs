@@ -107,11 +107,29 @@ pub fn run(scenario_path: &Path, out: &Path, overrides: &[String]) -> Result<()>
     }
     prov.finish();
     dir.write_json("provenance", &prov)?;
+    for (i, s) in report.starts.iter().enumerate() {
+        let m = &s.minimum;
+        println!(
+            "start {i} ({:?}) {:?} -> {:?}: loss {:.6}, {} iterations, stop: {:?}",
+            s.kind, m.start, m.x, m.value, m.iterations, m.stop
+        );
+    }
+    let best_parts = loss.evaluate(&best.x, None)?;
+    // The charging term W_n (1 − c̄)(1 − q̄)/(…) of Eq. (11) vanishes: the search sits on a
+    // plateau where nothing is gained by charging.
+    let gain = best_parts.ergotropy * (1.0 - best_parts.mean_c) * (1.0 - best_parts.mean_q);
+    if gain.abs() < 1e-9 {
+        eprintln!(
+            "warning: the best search ended where the loss's charging term W_n (1 − c̄)(1 − q̄) is {gain:.1e} \
+             (e.g. the flat corner c = q = 1, which a first step from a high-penalty start can reach); \
+             add starts (optimizer.random_starts, optimizer.grid_points)"
+        );
+    }
     println!(
         "optimum x = {:?}, loss = {:.6}, W_n = {:.4}; outputs in {}",
         best.x,
         best.value,
-        loss.evaluate(&best.x, None)?.ergotropy,
+        best_parts.ergotropy,
         dir.path().display()
     );
     Ok(())

@@ -127,3 +127,35 @@ fn info_describes_space_and_blocks() {
     assert!(text.contains("(dimension 189)"), "{text}");
     assert!(text.contains("memory:"), "{text}");
 }
+
+/// Sec. III A at λ = 10 (paper 001) from two given starts: one reaches the printed optimum
+/// (0.390, 0.168), the other's first step lands on the flat no-charging corner c = q = 1;
+/// every start is reported, and a run whose best point is that corner is warned about.
+#[test]
+fn optimize_reports_every_start_and_warns_on_the_flat_corner() {
+    let run = |starts: &str| {
+        let out = temp_dir("optimize");
+        let o = qbattery()
+            .args(["optimize", &example("micromaser_optimize.toml"), "--out"])
+            .arg(&out)
+            .args(["--set", &format!("starts={starts}")])
+            .args(["--set", "optimizer.random_starts=0"])
+            .args(["--set", "optimizer.grid_points=0"])
+            .args(["--set", "trajectory.collisions=100"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.join("starts.json").exists() && out.join("optimum.json").exists());
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (stdout, stderr) = run("[[0.1041, 0.3343], [0.47, 0.09]]");
+    assert!(stdout.contains("start 0 (Given)") && stdout.contains("start 1 (Given)"));
+    assert!(stdout.contains("optimum x = [0.3904"), "{stdout}");
+    assert!(!stderr.contains("charging term"), "{stderr}");
+    let (stdout, stderr) = run("[[0.1041, 0.3343]]");
+    assert!(stdout.contains("optimum x = [1.0"), "{stdout}");
+    assert!(stderr.contains("charging term"), "{stderr}");
+}
