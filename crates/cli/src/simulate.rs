@@ -1,6 +1,7 @@
 //! `qbattery simulate` and `qbattery info`: run a scenario and write its outputs, or
 //! describe what a run would do.
 
+use crate::final_state::write_mode_state;
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
 use crate::scenario::{self, Scenario};
@@ -8,8 +9,9 @@ use anyhow::{Context, Result};
 use qbattery::simulation::{self, Trajectory};
 use std::path::Path;
 
-/// Runs a scenario and writes `timeseries.csv`, `summary.json` and one PNG + SVG plot per
-/// series into `out`.
+/// Runs a scenario and writes `timeseries.csv`, `summary.json`, one PNG + SVG plot per
+/// series and, for each bosonic mode, its final Fock populations and Wigner function
+/// (`final_<mode>_populations.*`, `final_<mode>_wigner.*`) into `out`.
 pub fn simulate(path: Option<&Path>, overrides: &[String], out: &Path) -> Result<()> {
     let mut provenance =
         Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
@@ -41,6 +43,15 @@ pub fn simulate(path: Option<&Path>, overrides: &[String], out: &Path) -> Result
             log_y: false,
         };
         line_plot(&dir.path().join(name), &plot).with_context(|| format!("plotting {name}"))?;
+    }
+    for (mode, rho) in &trajectory.final_modes {
+        write_mode_state(
+            &dir,
+            &format!("final_{mode}"),
+            &format!("{} — {mode} at the end of the run", scenario.model()),
+            rho.as_ref(),
+        )
+        .with_context(|| format!("final state of {mode}"))?;
     }
     let summary = summary_json(&scenario, &source, &trajectory, &provenance);
     dir.write_json("summary.json", &summary)?;

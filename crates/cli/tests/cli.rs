@@ -75,12 +75,34 @@ fn simulate_writes_data_summary_and_plots() {
     // the override reached the model
     assert_eq!(summary["parameters"]["cells"]["number"], 2);
     assert!(summary["final"]["energy"].as_f64().is_some());
-    for plot in ["energy.png", "energy.svg", "power.png", "ergotropy.svg"] {
+    for plot in [
+        "energy.png",
+        "energy.svg",
+        "power.png",
+        "ergotropy.svg",
+        "final_cavity_populations.png",
+        "final_cavity_wigner.png",
+    ] {
         assert!(
             std::fs::metadata(out.join(plot)).unwrap().len() > 1000,
             "{plot}"
         );
     }
+    // The final cavity populations sum to 1 and give the final photon number.
+    let pops: Vec<(f64, f64)> = std::fs::read_to_string(out.join("final_cavity_populations.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (n, p) = l.split_once(',').unwrap();
+            (n.parse().unwrap(), p.parse().unwrap())
+        })
+        .collect();
+    let total: f64 = pops.iter().map(|p| p.1).sum();
+    let mean: f64 = pops.iter().map(|p| p.0 * p.1).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+    let photons = summary["final"]["photons"].as_f64().unwrap();
+    assert!((mean - photons).abs() < 1e-9, "{mean} vs {photons}");
 }
 
 #[test]

@@ -315,7 +315,10 @@ pub fn run(
         let propagator = BlockPropagator::new(problem, &plan)?;
         let psi0 = problem.initial.ket_on(&plan.subspace)?;
         for &t in &times {
-            samples.push(observer.observe_ket(&propagator.state_at(&psi0, t))?);
+            push_sample(
+                &mut samples,
+                observer.observe_ket(&propagator.state_at(&psi0, t))?,
+            );
         }
         let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
         let energy_at = |t: f64| {
@@ -335,7 +338,7 @@ pub fn run(
         let rho0 = problem.initial.density_on(&plan.subspace)?;
         let opts = solver.ode_options();
         let report = lindblad.evolve_with(rho0.as_ref(), &times, &opts, |_, _, rho| {
-            samples.push(observer.observe_density(rho)?);
+            push_sample(&mut samples, observer.observe_density(rho)?);
             Ok(())
         })?;
         traj.record("rtol", solver.rtol);
@@ -404,6 +407,17 @@ struct Sample {
     energy: f64,
     values: Vec<f64>,
     top_level: Vec<f64>,
+    /// Reduced states of the modes; kept for the last sample only (see [`push_sample`]).
+    modes: Vec<Mat<c64>>,
+}
+
+/// Appends `s`, dropping the mode states of the sample before it: only the final ones
+/// are reported.
+fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
+    if let Some(prev) = samples.last_mut() {
+        prev.modes.clear();
+    }
+    samples.push(s);
 }
 
 /// Computes metrics from states on the run's subspace.
@@ -480,7 +494,7 @@ impl<'a> Observer<'a> {
                 &self.subspace.embed_ket(psi)?,
             ))
         };
-        self.sample(rho_b.as_ref(), &modes, global)
+        self.sample(rho_b.as_ref(), modes, global)
     }
 
     fn observe_density(&self, rho: MatRef<'_, c64>) -> Result<Sample> {
@@ -492,13 +506,13 @@ impl<'a> Observer<'a> {
             .iter()
             .map(|&(s, _)| self.subspace.reduce_density(rho, &[s]))
             .collect::<Result<Vec<_>>>()?;
-        self.sample(rho_b.as_ref(), &modes, || self.subspace.embed_density(rho))
+        self.sample(rho_b.as_ref(), modes, || self.subspace.embed_density(rho))
     }
 
     fn sample(
         &self,
         rho_b: MatRef<'_, c64>,
-        modes: &[Mat<c64>],
+        modes: Vec<Mat<c64>>,
         global: impl FnOnce() -> Result<Mat<c64>>,
     ) -> Result<Sample> {
         let e = energy::expectation(rho_b, self.h_b.as_ref())? - self.e0;
@@ -558,6 +572,7 @@ impl<'a> Observer<'a> {
             energy: e,
             values,
             top_level,
+            modes,
         })
     }
 
@@ -597,6 +612,16 @@ impl<'a> Observer<'a> {
                 traj.scalars.insert(format!("final_{name}"), *last);
             }
             traj.push_series(&name, column);
+        }
+        if let Some(last) = samples.last() {
+            traj.final_modes = self
+                .modes
+                .iter()
+                .zip(&last.modes)
+                .map(|(&(site, _), rho)| {
+                    (self.problem.space.sites()[site].name.clone(), rho.clone())
+                })
+                .collect();
         }
         traj.scalars.insert("e_max".into(), maxima.e_max);
         traj.scalars.insert("t_e_max".into(), maxima.t_e_max);
@@ -659,6 +684,10 @@ pub struct Trajectory {
     pub solver: BTreeMap<String, RecordValue>,
     /// Numerical trouble found along the way.
     pub warnings: Vec<Warning>,
+    /// The reduced density matrix of each bosonic mode at the end of the run, by site
+    /// name (Fock basis), for final-state figures (Fock populations, Wigner function).
+    #[serde(skip)]
+    pub final_modes: Vec<(String, Mat<c64>)>,
 }
 
 /// A value in a solver record: a number, a string or a flag (the library does not

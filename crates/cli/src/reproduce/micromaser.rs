@@ -22,9 +22,10 @@ use anyhow::{Context, Result};
 use qbattery::models::micromaser::{self, Batch, Coupling, LossBatch, LossParams, StreamLoss};
 use qbattery::optimize::{lbfgsb, multistart};
 
+use crate::final_state::write_mode_state;
 use crate::optimize::{optimize_micromaser, write_report, write_trajectory};
 use crate::output::{Provenance, RunDir};
-use crate::plot::{bar_plot, heatmap, line_plot, Heatmap, LinePlot, Series};
+use crate::plot::{line_plot, LinePlot, Series};
 
 /// g = π/√15.6 of Sec. III.
 const G_PAPER: Coupling = Coupling::Chamber { big_q: 1, m: 15.6 };
@@ -425,28 +426,11 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
     for (fig, curves) in [("fig3a", &curves_a), ("fig3b", &curves_b)] {
         for (i, c) in curves.iter().enumerate() {
             write_trajectory(&dir, &format!("{fig}/curve_{i}"), &c.run.trajectory)?;
-            let pops = c.run.fock_populations();
-            let levels: Vec<f64> = (0..pops.len()).map(|n| n as f64).collect();
-            dir.write_csv(
-                &format!("fig4/{fig}_curve_{i}_populations"),
-                &[("n", &levels), ("population", &pops)],
-            )?;
-            let bars: Vec<(usize, f64)> = pops.iter().copied().enumerate().collect();
-            bar_plot(
-                &dir.path().join(format!("fig4/{fig}_curve_{i}_populations")),
-                &format!(
-                    "Fock populations after {} collisions: {}",
-                    s.collisions, c.label
-                ),
-                "n",
-                "population",
-                &bars,
-            )?;
-            write_wigner(
+            write_mode_state(
                 &dir,
-                &format!("fig4/{fig}_curve_{i}_wigner"),
-                &c.label,
-                &c.run,
+                &format!("fig4/{fig}_curve_{i}"),
+                &format!("{} after {} collisions", c.label, s.collisions),
+                c.run.density().as_ref(),
             )?;
         }
         for (what, key) in [("ergotropy W", "ergotropy"), ("purity P", "purity")] {
@@ -482,89 +466,4 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
     dir.write_json("provenance", &prov)?;
     println!("{table}");
     Ok(())
-}
-
-/// The Wigner function (QuTiP's convention, g = √2) of a run's final cavity state on a
-/// square phase-space grid wide enough for its occupied Fock levels, as CSV (x, p, W) and
-/// a heatmap.
-fn write_wigner(dir: &RunDir, name: &str, label: &str, run: &micromaser::Run) -> Result<()> {
-    let pops = run.fock_populations();
-    let n_max = pops.iter().rposition(|&p| p > 1e-8).unwrap_or(0);
-    let half_width = 1.2 * (2.0 * n_max as f64 + 1.0).sqrt() + 1.5;
-    let points = 101;
-    let axis: Vec<f64> = (0..points)
-        .map(|k| -half_width + 2.0 * half_width * k as f64 / (points - 1) as f64)
-        .collect();
-    let w = qbattery::metrics::wigner::wigner(run.density().as_ref(), &axis, &axis)
-        .with_context(|| format!("Wigner function of {label}"))?;
-    let (mut xs, mut ps, mut ws) = (Vec::new(), Vec::new(), Vec::new());
-    let mut z = vec![vec![0.0; points]; points];
-    for (ip, &p) in axis.iter().enumerate() {
-        for (ix, &x) in axis.iter().enumerate() {
-            xs.push(x);
-            ps.push(p);
-            ws.push(w[(ip, ix)]);
-            z[ip][ix] = w[(ip, ix)];
-        }
-    }
-    dir.write_csv(name, &[("x", &xs), ("p", &ps), ("wigner", &ws)])?;
-    heatmap(
-        &dir.path().join(name),
-        &Heatmap {
-            title: format!("Wigner function after the run: {label}"),
-            x_label: "x".into(),
-            y_label: "p".into(),
-            z_label: "W(x, p)".into(),
-            x: axis.clone(),
-            y: axis,
-            z,
-        },
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The fine-tuned protocol ends in the Fock state |15⟩: its Wigner function at the
-    /// origin is (−1)^15/π, and the files are written.
-    #[test]
-    fn wigner_of_the_fine_tuned_fock_state() {
-        let p = micromaser::Params {
-            levels: 40,
-            g: Coupling::Chamber { big_q: 1, m: 16.0 },
-            stream: vec![Batch {
-                count: None,
-                c: 0.0,
-                q: 0.0,
-            }],
-            collisions: 3000,
-            grid_points: 10,
-            ..micromaser::Params::default()
-        };
-        let run = micromaser::run(&p).unwrap();
-        let out = std::env::temp_dir().join(format!("qbattery-wigner-{}", std::process::id()));
-        let dir = RunDir::create(&out).unwrap();
-        write_wigner(&dir, "fig4/test_wigner", "fine-tuned", &run).unwrap();
-        let csv = std::fs::read_to_string(out.join("fig4/test_wigner.csv")).unwrap();
-        let origin = csv
-            .lines()
-            .skip(1)
-            .map(|l| {
-                l.split(',')
-                    .map(|v| v.parse::<f64>().unwrap())
-                    .collect::<Vec<_>>()
-            })
-            .find(|r| r[0].abs() < 1e-12 && r[1].abs() < 1e-12)
-            .expect("the grid is symmetric with 101 points, so it contains the origin");
-        assert!(
-            (origin[2] + 1.0 / std::f64::consts::PI).abs() < 1e-6,
-            "{}",
-            origin[2]
-        );
-        assert!(
-            out.join("fig4/test_wigner.png").exists() && out.join("fig4/test_wigner.svg").exists()
-        );
-        let _ = std::fs::remove_dir_all(&out);
-    }
 }

@@ -89,59 +89,61 @@ impl GaugedState {
     /// remains or ρ is not Hermitian to `tol`.
     pub fn from_density(rho: faer::MatRef<'_, c64>, tol: f64) -> Result<Self> {
         let d = rho.nrows();
-        if d == 0 || rho.ncols() != d {
-            return Err(Error::invalid(
-                "rho",
-                format!("{}×{}", d, rho.ncols()),
-                "square and non-empty",
-            ));
-        }
         let phase = [
             c64::new(1.0, 0.0),
             c64::new(0.0, 1.0),
             c64::new(-1.0, 0.0),
             c64::new(0.0, -1.0),
         ];
-        let mut s = Self::zeros(d);
-        for n in 0..d {
-            for m in n..d {
-                let v = phase[(m + 4 * d - n) % 4] * rho[(m, n)];
-                if v.im.abs() > tol || (rho[(m, n)] - rho[(n, m)].conj()).norm() > tol {
-                    return Err(Error::invalid(
-                        "rho",
-                        format!("gauged entry ({m},{n}) = {v}"),
-                        "Hermitian and real in the gauge ρ_mn = (−i)^(m−n) r_mn",
-                    ));
-                }
-                s.data[n * d + m] = flush(v.re);
+        Self::from_lower("rho", d, rho.ncols(), |m, n| {
+            let v = phase[(m + 4 * d - n) % 4] * rho[(m, n)];
+            if v.im.abs() > tol || (rho[(m, n)] - rho[(n, m)].conj()).norm() > tol {
+                return Err(Error::invalid(
+                    "rho",
+                    format!("gauged entry ({m},{n}) = {v}"),
+                    "Hermitian and real in the gauge ρ_mn = (−i)^(m−n) r_mn",
+                ));
             }
-        }
-        s.band = s.outer_band(d - 1);
-        Ok(s)
+            Ok(v.re)
+        })
     }
 
     /// The gauged state of a real symmetric matrix r. Fails, naming `r`, if r is not
     /// square and non-empty, or not symmetric to `tol`.
     pub fn from_symmetric(r: faer::MatRef<'_, f64>, tol: f64) -> Result<Self> {
-        let d = r.nrows();
-        if d == 0 || r.ncols() != d {
+        Self::from_lower("r", r.nrows(), r.ncols(), |m, n| {
+            let asym = r[(m, n)] - r[(n, m)];
+            if asym.abs() > tol {
+                return Err(Error::invalid(
+                    "r",
+                    format!("r[({m},{n})] − r[({n},{m})] = {asym}"),
+                    format!("symmetric to {tol}"),
+                ));
+            }
+            Ok(r[(m, n)])
+        })
+    }
+
+    /// The state whose lower-triangle entry (m, n), m ≥ n, is `entry(m, n)`, from a
+    /// `rows`×`cols` input named `name` (which must be square and non-empty).
+    fn from_lower(
+        name: &str,
+        rows: usize,
+        cols: usize,
+        mut entry: impl FnMut(usize, usize) -> Result<f64>,
+    ) -> Result<Self> {
+        if rows == 0 || rows != cols {
             return Err(Error::invalid(
-                "r",
-                format!("{}×{}", d, r.ncols()),
+                name,
+                format!("{rows}×{cols}"),
                 "square and non-empty",
             ));
         }
+        let d = rows;
         let mut s = Self::zeros(d);
         for n in 0..d {
             for m in n..d {
-                if (r[(m, n)] - r[(n, m)]).abs() > tol {
-                    return Err(Error::invalid(
-                        "r",
-                        format!("r[({m},{n})] − r[({n},{m})] = {}", r[(m, n)] - r[(n, m)]),
-                        format!("symmetric to {tol}"),
-                    ));
-                }
-                s.data[n * d + m] = flush(r[(m, n)]);
+                s.data[n * d + m] = flush(entry(m, n)?);
             }
         }
         s.band = s.outer_band(d - 1);

@@ -431,6 +431,7 @@ pub fn run(p: &Params) -> Result<Run> {
         "truncation",
         "exp of the truncated generator: |N_c−1, e⟩ uncoupled, trace exact",
     );
+    t.final_modes.push(("cavity".into(), r.to_density()));
     Ok(Run {
         trajectory: t,
         state: r,
