@@ -78,7 +78,14 @@ pub fn run(scenario: &Scenario) -> qbattery::Result<Trajectory> {
         Scenario::TavisCummings(p) => qbattery::models::tavis_cummings::simulate(p),
         Scenario::CavityChain(p) => qbattery::models::cavity_chain::simulate(p),
         Scenario::CentralSpin(p) => qbattery::models::central_spin::simulate(p),
-        Scenario::Micromaser(p) => qbattery::models::micromaser::simulate(p),
+        Scenario::Micromaser(p) => {
+            let bar = crate::sweep::progress_bar("collisions", p.collisions, 0);
+            let run = qbattery::models::micromaser::run_with_progress(p, &mut |k| {
+                bar.set_position(k as u64)
+            });
+            bar.finish_and_clear();
+            run.map(|r| r.trajectory)
+        }
     }
 }
 

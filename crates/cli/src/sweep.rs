@@ -211,7 +211,7 @@ fn point_key(serialised: &str) -> String {
 
 /// A progress bar on stderr, hidden when stderr is not a terminal (indicatif's rule) or when
 /// the environment variable `CI` is `true`.
-fn progress_bar(name: &str, len: usize, done: usize) -> ProgressBar {
+pub(crate) fn progress_bar(name: &str, len: usize, done: usize) -> ProgressBar {
     let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
     let target = if ci {
         ProgressDrawTarget::hidden()

@@ -356,6 +356,15 @@ impl Run {
 /// Warns with [`Warning::CutoffPopulation`] when the top level ever holds more than
 /// `cutoff_tolerance` on the grid.
 pub fn run(p: &Params) -> Result<Run> {
+    run_with_progress(p, &mut |_| {})
+}
+
+/// Collisions between two calls of the progress callback of [`run_with_progress`].
+pub const PROGRESS_EVERY: usize = 4096;
+
+/// [`run`], calling `progress(k)` every [`PROGRESS_EVERY`] collisions and after the last
+/// (e.g. to advance a progress bar).
+pub fn run_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Run> {
     p.validate()?;
     let d = p.levels;
     let g = p.g.value();
@@ -391,8 +400,12 @@ pub fn run(p: &Params) -> Result<Run> {
                 sample(&r)?;
                 next_sample += 1;
             }
+            if k % PROGRESS_EVERY == 0 {
+                progress(k);
+            }
         }
     }
+    progress(k);
     let mut t = Trajectory::new("collisions", grid.iter().map(|&k| k as f64).collect());
     let last = |v: &[f64]| *v.last().expect("the grid holds k = 0");
     t.scalars.insert("final_energy".into(), last(&energy));
@@ -457,6 +470,15 @@ mod tests {
             grid_points: 20,
             ..Params::default()
         }
+    }
+
+    #[test]
+    fn progress_is_reported_every_block_and_at_the_end() {
+        let p = params(20, Coupling::Value(0.8), 0.3, 0.2, 10_000);
+        let mut seen = Vec::new();
+        let run = run_with_progress(&p, &mut |k| seen.push(k)).unwrap();
+        assert_eq!(seen, vec![4096, 8192, 10_000]);
+        assert_eq!(run.state, super::run(&p).unwrap().state);
     }
 
     #[test]
