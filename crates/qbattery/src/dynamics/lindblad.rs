@@ -274,7 +274,7 @@ impl Lindblad {
     }
 
     /// Columns `first..first + block.ncols()` of X = i ρ H_eff† + ½ Σ_k L_k ρ L_k†,
-    /// compiled for AVX2 + FMA when the CPU has them (checked at run time).
+    /// compiled for the widest SIMD instruction set of this CPU (picked at run time).
     fn x_columns(
         &self,
         weights: &[c64],
@@ -283,31 +283,18 @@ impl Lindblad {
         block: MatMut<'_, c64>,
         tmp: &mut [c64],
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports the features `x_columns_avx2` is compiled with.
-            unsafe { self.x_columns_avx2(weights, rho, first, block, tmp) };
-            return;
-        }
-        self.x_columns_portable(weights, rho, first, block, tmp);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn x_columns_avx2(
-        &self,
-        weights: &[c64],
-        rho: MatRef<'_, c64>,
-        first: usize,
-        block: MatMut<'_, c64>,
-        tmp: &mut [c64],
-    ) {
-        self.x_columns_portable(weights, rho, first, block, tmp);
+        pulp::Arch::new().dispatch(XColumns {
+            lindblad: self,
+            weights,
+            rho,
+            first,
+            block,
+            tmp,
+        });
     }
 
     #[inline(always)]
-    fn x_columns_portable(
+    fn x_columns_kernel(
         &self,
         weights: &[c64],
         rho: MatRef<'_, c64>,
@@ -464,6 +451,33 @@ impl Lindblad {
         Ok(Mat::from_fn(n, n, |i, j| {
             (rho0[(i, j)] + rho0[(j, i)].conj()) * 0.5
         }))
+    }
+}
+
+/// One call of [`Lindblad::x_columns`], as a [`pulp::WithSimd`] operation.
+struct XColumns<'a> {
+    lindblad: &'a Lindblad,
+    weights: &'a [c64],
+    rho: MatRef<'a, c64>,
+    first: usize,
+    block: MatMut<'a, c64>,
+    tmp: &'a mut [c64],
+}
+
+impl pulp::WithSimd for XColumns<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let XColumns {
+            lindblad,
+            weights,
+            rho,
+            first,
+            block,
+            tmp,
+        } = self;
+        lindblad.x_columns_kernel(weights, rho, first, block, tmp);
     }
 }
 

@@ -189,12 +189,6 @@ fn prev_float(x: f64) -> f64 {
     }
 }
 
-/// Whether the AVX2 + FMA versions of the entrywise kernels can run (checked once, cached).
-#[cfg(target_arch = "x86_64")]
-fn has_avx2_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
-
 /// out = base + h Σ_m coef[m] · ks[m], entrywise. All matrices owned and of one shape.
 fn combine<const N: usize>(
     out: &mut Mat<c64>,
@@ -204,29 +198,34 @@ fn combine<const N: usize>(
     ks: [&Mat<c64>; N],
 ) {
     let hc: [f64; N] = std::array::from_fn(|m| h * coef[m]);
+    // The widest SIMD instruction set of this CPU; the column kernel is inlined into a
+    // copy compiled for it.
+    let arch = pulp::Arch::new();
     for j in 0..out.ncols() {
-        let o = out.col_as_slice_mut(j);
-        let b = base.col_as_slice(j);
-        let kc: [&[c64]; N] = std::array::from_fn(|m| ks[m].col_as_slice(j));
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports the features `combine_col_avx2` is compiled with.
-            unsafe { combine_col_avx2(o, b, hc, kc) };
-            continue;
-        }
-        combine_col(o, b, hc, kc);
+        arch.dispatch(CombineCol {
+            o: out.col_as_slice_mut(j),
+            b: base.col_as_slice(j),
+            hc,
+            kc: std::array::from_fn(|m| ks[m].col_as_slice(j)),
+        });
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn combine_col_avx2<const N: usize>(
-    o: &mut [c64],
-    b: &[c64],
+/// One column of [`combine`], as a [`pulp::WithSimd`] operation.
+struct CombineCol<'a, const N: usize> {
+    o: &'a mut [c64],
+    b: &'a [c64],
     hc: [f64; N],
-    kc: [&[c64]; N],
-) {
-    combine_col(o, b, hc, kc);
+    kc: [&'a [c64]; N],
+}
+
+impl<const N: usize> pulp::WithSimd for CombineCol<'_, N> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        combine_col(self.o, self.b, self.hc, self.kc);
+    }
 }
 
 /// o = b + Σ_m hc[m] kc[m] on one column.
@@ -256,33 +255,38 @@ fn weighted_rms<const N: usize>(
     atol: f64,
 ) -> f64 {
     let hc: [f64; N] = std::array::from_fn(|m| h * coef[m]);
+    let arch = pulp::Arch::new();
     let mut sum = 0.0;
     for j in 0..y0.ncols() {
-        let a = y0.col_as_slice(j);
-        let b = y1.col_as_slice(j);
-        let kc: [&[c64]; N] = std::array::from_fn(|m| ks[m].col_as_slice(j));
-        #[cfg(target_arch = "x86_64")]
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports the features `rms_col_avx2` is compiled with.
-            sum += unsafe { rms_col_avx2(a, b, hc, kc, rtol, atol) };
-            continue;
-        }
-        sum += rms_col(a, b, hc, kc, rtol, atol);
+        sum += arch.dispatch(RmsCol {
+            a: y0.col_as_slice(j),
+            b: y1.col_as_slice(j),
+            hc,
+            kc: std::array::from_fn(|m| ks[m].col_as_slice(j)),
+            rtol,
+            atol,
+        });
     }
     (sum / (y0.nrows() * y0.ncols()).max(1) as f64).sqrt()
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn rms_col_avx2<const N: usize>(
-    a: &[c64],
-    b: &[c64],
+/// One column of [`weighted_rms`], as a [`pulp::WithSimd`] operation.
+struct RmsCol<'a, const N: usize> {
+    a: &'a [c64],
+    b: &'a [c64],
     hc: [f64; N],
-    kc: [&[c64]; N],
+    kc: [&'a [c64]; N],
     rtol: f64,
     atol: f64,
-) -> f64 {
-    rms_col(a, b, hc, kc, rtol, atol)
+}
+
+impl<const N: usize> pulp::WithSimd for RmsCol<'_, N> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+        rms_col(self.a, self.b, self.hc, self.kc, self.rtol, self.atol)
+    }
 }
 
 /// Σ_i |Σ_m hc[m] kc[m][i]|² / (atol + rtol · max(|a_i|, |b_i|))² on one column.
