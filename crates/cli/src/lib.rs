@@ -2,6 +2,8 @@
 //! directories, plots, resumable sweeps and the commands built on them. No physics lives
 //! here; the models and solvers are in the `qbattery` crate.
 
+#![forbid(unsafe_code)]
+
 pub mod final_state;
 pub mod optimize;
 pub mod output;

@@ -3,6 +3,8 @@
 //! A thin binary over `qbattery_cli` (scenarios, writers, plots) and the `qbattery`
 //! library (all the physics).
 
+#![forbid(unsafe_code)]
+
 use qbattery_cli::{optimize, reproduce, simulate};
 
 use anyhow::Result;

@@ -2,6 +2,8 @@
 //! lacks. Dense matrices are `faer::Mat<c64>`; sparse operators are [`CsrMatrix`].
 //! Nothing physical lives here: no spins, no photons, only matrices.
 
+#![forbid(unsafe_code)]
+
 pub mod eigh;
 pub mod expm;
 pub mod kron;

@@ -12,6 +12,8 @@
 //! [`dynamics`] and [`metrics`] over those; [`models`] turn parameters into problems;
 //! [`optimize`] searches protocols.
 
+#![forbid(unsafe_code)]
+
 pub mod dynamics;
 pub mod error;
 pub mod metrics;
