@@ -282,6 +282,18 @@ pub fn run(
     solver: &SolverSettings,
     output: &OutputSettings,
 ) -> Result<Trajectory> {
+    run_with_progress(problem, grid, solver, output, &mut |_| {})
+}
+
+/// [`run`], calling `progress(i)` once the state at the `i`-th output time (1-based, of
+/// `grid.times().len()`) is sampled (e.g. to advance a progress bar).
+pub fn run_with_progress(
+    problem: &Problem,
+    grid: &TimeGrid,
+    solver: &SolverSettings,
+    output: &OutputSettings,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Trajectory> {
     grid.validate()?;
     solver.validate()?;
     output.validate()?;
@@ -319,6 +331,7 @@ pub fn run(
                 &mut samples,
                 observer.observe_ket(&propagator.state_at(&psi0, t))?,
             );
+            progress(samples.len());
         }
         let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
         let energy_at = |t: f64| {
@@ -339,6 +352,7 @@ pub fn run(
         let opts = solver.ode_options();
         let report = lindblad.evolve_with(rho0.as_ref(), &times, &opts, |_, _, rho| {
             push_sample(&mut samples, observer.observe_density(rho)?);
+            progress(samples.len());
             Ok(())
         })?;
         traj.record("rtol", solver.rtol);

@@ -138,8 +138,16 @@ fn open_system_is_consistent_with_closed_and_reports_truncation() {
     };
     let mut open = closed.clone();
     open.cavity.kappa = 1e-12;
-    let a = qbattery::models::tavis_cummings::simulate(&closed).unwrap();
-    let b = qbattery::models::tavis_cummings::simulate(&open).unwrap();
+    // Both paths report progress once per output time, in order.
+    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+    let a =
+        qbattery::models::tavis_cummings::simulate_with_progress(&closed, &mut |i| seen_a.push(i))
+            .unwrap();
+    let b =
+        qbattery::models::tavis_cummings::simulate_with_progress(&open, &mut |i| seen_b.push(i))
+            .unwrap();
+    let all: Vec<usize> = (1..=41).collect();
+    assert_eq!((seen_a, seen_b), (all.clone(), all));
     for (x, y) in a
         .series("energy")
         .unwrap()

@@ -213,8 +213,13 @@ fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
 
 /// Runs the scenario; a degenerate ground state of H_B is reported as a warning.
 pub fn simulate(p: &Params) -> Result<Trajectory> {
+    simulate_with_progress(p, &mut |_| {})
+}
+
+/// [`simulate`] with a progress callback (see [`simulation::run_with_progress`]).
+pub fn simulate_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Trajectory> {
     let (problem, warnings) = p.problem()?;
-    let mut t = simulation::run(&problem, &p.time, &p.solver, &p.output)?;
+    let mut t = simulation::run_with_progress(&problem, &p.time, &p.solver, &p.output, progress)?;
     t.warnings.extend(warnings);
     Ok(t)
 }

@@ -194,5 +194,10 @@ fn binomial(n: usize, k: usize) -> usize {
 
 /// Runs the scenario: energy, power and the requested metrics on the time grid.
 pub fn simulate(p: &Params) -> Result<Trajectory> {
-    simulation::run(&p.problem()?, &p.time, &p.solver, &p.output)
+    simulate_with_progress(p, &mut |_| {})
+}
+
+/// [`simulate`] with a progress callback (see [`simulation::run_with_progress`]).
+pub fn simulate_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Trajectory> {
+    simulation::run_with_progress(&p.problem()?, &p.time, &p.solver, &p.output, progress)
 }
