@@ -452,7 +452,7 @@ pub fn run_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<
     })
 }
 
-/// [`run`]'s trajectory: the model's entry point for scenario files.
+/// [`run`]'s trajectory (the CLI uses [`run_with_progress`] for its progress bar).
 pub fn simulate(p: &Params) -> Result<Trajectory> {
     run(p).map(|r| r.trajectory)
 }
