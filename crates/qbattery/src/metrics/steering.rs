@@ -16,8 +16,11 @@
 //! typos, and its Eqs. (11)–(12) are not the conditional entropies as printed; here the
 //! entropies come from the joint probabilities, which need only the Pauli expectations
 //! `⟨σ_i⊗I⟩`, `⟨I⊗σ_i⟩` and the diagonal correlations `⟨σ_i⊗σ_i⟩`.
+//!
+//! The module also gives Wootters' [`concurrence`], the entanglement of the same
+//! two-qubit states.
 
-use super::spectrum::{check_density, DENSITY_TOL};
+use super::spectrum::{check_density, hermitian_eigen, DENSITY_TOL};
 use crate::{c64, Error, Mat, MatRef, Result};
 
 /// A Pauli operator.
@@ -185,6 +188,63 @@ pub fn entropic_steering(rho_2q: MatRef<c64>) -> Result<Steering> {
     Ok(out)
 }
 
+/// Wootters' concurrence of the two-qubit density matrix `rho_2q` (4×4, basis
+/// `|00⟩, |01⟩, |10⟩, |11⟩`, qubit `a` first):
+///
+/// `C(ρ) = max(0, λ₁ − λ₂ − λ₃ − λ₄)`,
+///
+/// with `λ₁ ≥ … ≥ λ₄` the square roots of the eigenvalues of `ρ ρ̃`, where
+/// `ρ̃ = (σ_y⊗σ_y) ρ* (σ_y⊗σ_y)` is the spin flip and `ρ*` the entrywise complex conjugate
+/// (W. K. Wootters, PRL 80, 2245 (1998)). In `[0, 1]`: 0 exactly for separable states,
+/// 1 for Bell states, `2|ab|` for `a|00⟩ + b|11⟩`, `max(0, (3p − 1)/2)` for the Werner
+/// state `p|Φ⁺⟩⟨Φ⁺| + (1 − p) I/4`; invariant under local unitaries `U_a ⊗ U_b`.
+///
+/// Computed without the non-Hermitian `ρ ρ̃`: the `λ_i` are the singular values of
+/// `√ρ √ρ̃`, where `√ρ̃ = (σ_y⊗σ_y) (√ρ)* (σ_y⊗σ_y)` (since `(√ρ √ρ̃)(√ρ √ρ̃)† = √ρ ρ̃ √ρ`,
+/// similar to `ρ ρ̃`), and `√ρ` comes from the Hermitian eigendecomposition of `ρ` with
+/// round-off eigenvalues in `[−10⁻⁶, 0)` set to 0.
+///
+/// Paper 003 (`003_0f93033296fe24a2.txt`) quantifies entanglement by the entropy of a
+/// reduced state (its Eq. (4)), which is an entanglement measure for pure states only;
+/// the concurrence complements it for the mixed two-qubit states that its steering
+/// quantities ([`entropic_steering`]) are evaluated on.
+///
+/// # Errors
+/// [`Error::DimensionMismatch`] unless `rho_2q` is 4×4; [`Error::InvalidParameter`] if it
+/// is not Hermitian with unit trace or has an eigenvalue below `−10⁻⁶` (not positive
+/// semidefinite); [`Error::NonFinite`] for non-finite entries.
+pub fn concurrence(rho_2q: MatRef<c64>) -> Result<f64> {
+    check_two_qubit(rho_2q)?;
+    let (eig, u) = hermitian_eigen(rho_2q, "rho")?;
+    if eig[0] < -DENSITY_TOL {
+        return Err(Error::invalid(
+            "smallest eigenvalue of rho",
+            eig[0],
+            format!("≥ −{DENSITY_TOL:.0e}: a positive semidefinite density matrix"),
+        ));
+    }
+    // √ρ = U diag(√max(e, 0)) U†.
+    let root: Vec<f64> = eig.iter().map(|&e| e.max(0.0).sqrt()).collect();
+    let sqrt_rho = Mat::from_fn(4, 4, |i, j| {
+        (0..4)
+            .map(|k| u[(i, k)] * u[(j, k)].conj() * root[k])
+            .sum::<c64>()
+    });
+    // σ_y⊗σ_y = Σ_i s_i |i⟩⟨3 − i|, s = (−1, 1, 1, −1): (σ_y⊗σ_y) X* (σ_y⊗σ_y) has the
+    // entries s_i s_j conj(X[3 − i, 3 − j]).
+    let s = [-1.0, 1.0, 1.0, -1.0];
+    let sqrt_flip = Mat::from_fn(4, 4, |i, j| sqrt_rho[(3 - i, 3 - j)].conj() * (s[i] * s[j]));
+    let lambda = (&sqrt_rho * &sqrt_flip)
+        .singular_values()
+        .map_err(|e| Error::LinearAlgebra {
+            context: "concurrence (singular values of √ρ √ρ̃)".to_string(),
+            detail: format!("{e:?}"),
+        })?;
+    // Singular values come sorted in nonincreasing order.
+    let c = lambda[0] - lambda[1] - lambda[2] - lambda[3];
+    Ok(c.clamp(0.0, 1.0))
+}
+
 /// `−x log₂ x`, with `0 log 0 = 0`.
 fn shannon_term(x: f64) -> f64 {
     if x > 0.0 {
@@ -198,7 +258,7 @@ fn check_two_qubit(rho: MatRef<c64>) -> Result<()> {
     for found in [rho.nrows(), rho.ncols()] {
         if found != 4 {
             return Err(Error::DimensionMismatch {
-                context: "two-qubit steering: size of rho (expected 4×4)".to_string(),
+                context: "two-qubit state: size of rho (expected 4×4)".to_string(),
                 expected: 4,
                 found,
             });
@@ -333,6 +393,168 @@ mod tests {
             entropic_steering(not_psd.as_ref()),
             Err(Error::InvalidParameter { .. })
         ));
+    }
+
+    fn cket(psi: [c64; 4]) -> Mat<c64> {
+        projector(&psi)
+    }
+
+    fn kron2(x: &Mat<c64>, y: &Mat<c64>) -> Mat<c64> {
+        Mat::from_fn(4, 4, |r, c| x[(r / 2, c / 2)] * y[(r % 2, c % 2)])
+    }
+
+    /// `e^{iφ} (cos θ I − i sin θ n·σ)` with the unit vector `n` from `(nx, ny, nz)`.
+    fn su2(phi: f64, theta: f64, n: [f64; 3]) -> Mat<c64> {
+        let norm = (n[0] * n[0] + n[1] * n[1] + n[2] * n[2]).sqrt();
+        let mut u = Mat::<c64>::identity(2, 2) * faer::Scale(c64::new(theta.cos(), 0.0));
+        for (p, ni) in Pauli::ALL.iter().zip(n) {
+            u -= p.matrix() * faer::Scale(c64::new(0.0, theta.sin() * ni / norm));
+        }
+        u * faer::Scale(c64::new(phi.cos(), phi.sin()))
+    }
+
+    #[test]
+    fn concurrence_of_bell_and_product_states() {
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        for bell in [
+            [s, 0.0, 0.0, s],
+            [s, 0.0, 0.0, -s],
+            [0.0, s, s, 0.0],
+            [0.0, s, -s, 0.0],
+        ] {
+            let c = concurrence(ket(bell).as_ref()).unwrap();
+            assert!((c - 1.0).abs() < 1e-12, "{bell:?}: {c}");
+        }
+        // A Bell state with complex phases, (|01⟩ + i|10⟩)/√2.
+        let o = c64::new(0.0, 0.0);
+        let c = concurrence(cket([o, c64::new(s, 0.0), c64::new(0.0, s), o]).as_ref()).unwrap();
+        assert!((c - 1.0).abs() < 1e-12, "{c}");
+        // Products: |00⟩, |0⟩⊗|+⟩, a mixed ρ_a ⊗ ρ_b, and I/4.
+        let rho_a = density_from_raw(2, 2, &[0.3, -0.1, 0.5, 0.2, -0.4, 0.1, 0.2, 0.6]);
+        let rho_b = density_from_raw(2, 1, &[0.7, 0.2, -0.3, 0.5]);
+        for rho in [
+            ket([1.0, 0.0, 0.0, 0.0]),
+            ket([s, s, 0.0, 0.0]),
+            kron2(&rho_a, &rho_b),
+            diag(&[0.25; 4]),
+        ] {
+            let c = concurrence(rho.as_ref()).unwrap();
+            assert!(c.abs() < 1e-12, "{c}");
+        }
+    }
+
+    #[test]
+    fn concurrence_of_werner_and_pure_states() {
+        // ρ = p|Φ⁺⟩⟨Φ⁺| + (1 − p) I/4: C = max(0, (3p − 1)/2).
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        let phi_plus = ket([s, 0.0, 0.0, s]);
+        for p in [0.0, 0.2, 1.0 / 3.0, 0.4, 0.5, 0.8, 0.95, 1.0] {
+            let rho = Mat::from_fn(4, 4, |i, j| {
+                phi_plus[(i, j)] * p + c64::new(if i == j { (1.0 - p) / 4.0 } else { 0.0 }, 0.0)
+            });
+            let c = concurrence(rho.as_ref()).unwrap();
+            let expected = ((3.0 * p - 1.0) / 2.0).max(0.0);
+            assert!((c - expected).abs() < 1e-12, "p = {p}: {c} vs {expected}");
+        }
+        // a|00⟩ + b|11⟩ (complex a, b): C = 2|ab|.
+        for (r, theta, phase) in [(0.1f64, 0.3f64, 0.0f64), (0.6, 1.1, 2.0), (0.9, -0.7, 0.4)] {
+            let a = c64::new(r.sqrt() * theta.cos(), r.sqrt() * theta.sin());
+            let b = c64::new(
+                (1.0 - r).sqrt() * phase.cos(),
+                (1.0 - r).sqrt() * phase.sin(),
+            );
+            let o = c64::new(0.0, 0.0);
+            let c = concurrence(cket([a, o, o, b]).as_ref()).unwrap();
+            let expected = 2.0 * (a * b).norm();
+            assert!((c - expected).abs() < 1e-12, "{c} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn concurrence_is_invariant_under_local_unitaries() {
+        let raw: Vec<f64> = (0..32)
+            .map(|k| ((k * 37 % 29) as f64 / 29.0) - 0.5)
+            .collect();
+        let rho = density_from_raw(4, 2, &raw);
+        let c0 = concurrence(rho.as_ref()).unwrap();
+        assert!(
+            c0 > 0.05 && c0 < 0.95,
+            "want a genuinely mixed entangled state: {c0}"
+        );
+        let ua = su2(0.3, 1.1, [0.2, -0.7, 0.4]);
+        let ub = su2(-1.2, 2.3, [0.9, 0.1, -0.3]);
+        let u = kron2(&ua, &ub);
+        let turned = &u * &rho * u.adjoint();
+        let c1 = concurrence(turned.as_ref()).unwrap();
+        assert!((c1 - c0).abs() < 1e-12, "{c0} vs {c1}");
+        // A non-local unitary (CNOT) changes it: the product |+⟩|0⟩ becomes |Φ⁺⟩.
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        let plus0 = ket([s, 0.0, s, 0.0]);
+        let cnot = Mat::from_fn(4, 4, |r, c| {
+            let target = [0, 1, 3, 2][c];
+            c64::new(if r == target { 1.0 } else { 0.0 }, 0.0)
+        });
+        assert!(concurrence(plus0.as_ref()).unwrap() < 1e-12);
+        let bell = &cnot * &plus0 * cnot.adjoint();
+        assert!((concurrence(bell.as_ref()).unwrap() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn concurrence_rejects_bad_input() {
+        assert!(matches!(
+            concurrence(diag(&[0.5, 0.5]).as_ref()),
+            Err(Error::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            concurrence(diag(&[0.5, 0.5, 0.5, 0.5]).as_ref()),
+            Err(Error::InvalidParameter { .. })
+        ));
+        assert!(matches!(
+            concurrence(diag(&[0.6, 0.6, 0.0, -0.2]).as_ref()),
+            Err(Error::InvalidParameter { .. })
+        ));
+        let mut nan = diag(&[0.25; 4]);
+        nan[(1, 2)] = c64::new(f64::NAN, 0.0);
+        assert!(concurrence(nan.as_ref()).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(41),
+            ..ProptestConfig::default()
+        })]
+
+        /// On random states: C ∈ [0, 1]; invariance under random local unitaries; for
+        /// pure states C = 2|ψ₀₀ψ₁₁ − ψ₀₁ψ₁₀|; and C ≥ 2 max(0, −λ_min(ρ^{T_b})) = 2N
+        /// (Verstraete et al., J. Phys. A 34, 10327 (2001)), with equality for pure states.
+        #[test]
+        fn concurrence_on_random_states(
+            rank in 1usize..5,
+            raw in prop::collection::vec(-1.0f64..1.0, 32),
+            angles in prop::collection::vec(-3.0f64..3.0, 10),
+        ) {
+            let rho = density_from_raw(4, rank, &raw);
+            let c = concurrence(rho.as_ref()).unwrap();
+            prop_assert!((0.0..=1.0).contains(&c));
+            let u = kron2(
+                &su2(angles[0], angles[1], [angles[2], angles[3], angles[4]]),
+                &su2(angles[5], angles[6], [angles[7], angles[8], angles[9]]),
+            );
+            let turned = &u * &rho * u.adjoint();
+            let c_turned = concurrence(turned.as_ref()).unwrap();
+            prop_assert!((c - c_turned).abs() < 1e-10, "{c} vs {c_turned}");
+            let n = crate::metrics::negativity::negativity(rho.as_ref(), &[2, 2], &[1]).unwrap();
+            prop_assert!(c >= 2.0 * n - 1e-10, "C = {c} < 2N = {}", 2.0 * n);
+            if rank == 1 {
+                let psi: Vec<c64> = (0..4).map(|i| c64::new(raw[2 * i], raw[2 * i + 1])).collect();
+                let norm2: f64 = psi.iter().map(|z| z.norm_sqr()).sum();
+                let pure = 2.0 * (psi[0] * psi[3] - psi[1] * psi[2]).norm() / norm2;
+                prop_assert!((c - pure).abs() < 1e-10, "{c} vs {pure}");
+                prop_assert!((c - 2.0 * n).abs() < 1e-10, "{c} vs 2N = {}", 2.0 * n);
+            }
+        }
     }
 
     proptest! {
