@@ -82,8 +82,11 @@ mod tests {
                 c: 0.0,
                 q: 0.0,
             }],
-            collisions: 3000,
-            grid_points: 10,
+            collisions: micromaser::CollisionGrid {
+                number: 3000,
+                grid_points: 10,
+                grid: Vec::new(),
+            },
             ..micromaser::Params::default()
         };
         let run = micromaser::run(&p).unwrap();

@@ -5,10 +5,12 @@
 #![forbid(unsafe_code)]
 
 pub mod final_state;
+pub mod grid_sweep;
 pub mod optimize;
 pub mod output;
 pub mod plot;
 pub mod reproduce;
+pub mod results;
 pub mod scenario;
 pub mod simulate;
 pub mod sweep;

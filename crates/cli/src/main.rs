@@ -5,7 +5,7 @@
 
 #![forbid(unsafe_code)]
 
-use qbattery_cli::{optimize, reproduce, simulate};
+use qbattery_cli::{grid_sweep, optimize, reproduce, simulate};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -32,6 +32,9 @@ enum Command {
         /// Override a scenario value by its dotted path, e.g. `--set coupling.g=0.3`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
+        /// Memory a run may use (e.g. `8G`, `512M`); default: what the machine has available.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
     },
     /// Describe a scenario: its space, dimension, symmetry blocks and a memory estimate.
     Info {
@@ -40,7 +43,31 @@ enum Command {
         /// Override a scenario value by its dotted path.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
+        /// Memory a run may use (e.g. `8G`); default: what the machine has available.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
     },
+    /// Run a scenario on a grid of parameter values (any model, points in parallel,
+    /// resumable): writes sweep.csv, sweep.json and a plot (1-D) or heatmap (2-D) per scalar.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// An axis: `key=start:stop:n` (n evenly spaced values) or `key=v1,v2,…`; repeat for a
+        /// grid, e.g. `--axis coupling.g=0.2:1.0:5 --axis chain.j=-1.0,0.0,1.0`.
+        #[arg(long = "axis", value_name = "KEY=VALUES", required = true)]
+        axes: Vec<String>,
+        /// Output directory (its checkpoint.jsonl makes a rerun resume).
+        #[arg(long, default_value = "out/sweep")]
+        out: PathBuf,
+        /// Override a scenario value at every point.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        overrides: Vec<String>,
+        /// Memory the whole sweep may use (shared by the parallel points); default: available.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
+    },
+    /// List the models a scenario can name.
+    Models,
     /// Optimise a model's protocol from a scenario (micromaser qubit streams, paper 001): writes
     /// the optimum, each start's history and the optimised trajectory.
     Optimize {
@@ -79,11 +106,32 @@ fn run() -> Result<()> {
             scenario,
             out,
             overrides,
-        } => simulate::simulate(scenario.as_deref(), &overrides, &out),
+            max_memory,
+        } => simulate::simulate(scenario.as_deref(), &overrides, &out, max_memory),
         Command::Info {
             scenario,
             overrides,
-        } => simulate::info(scenario.as_deref(), &overrides),
+            max_memory,
+        } => simulate::info(scenario.as_deref(), &overrides, max_memory),
+        Command::Sweep {
+            scenario,
+            axes,
+            out,
+            overrides,
+            max_memory,
+        } => {
+            let axes = axes
+                .iter()
+                .map(|a| grid_sweep::Axis::parse(a))
+                .collect::<Result<Vec<_>>>()?;
+            grid_sweep::run(&scenario, &axes, &overrides, &out, max_memory)
+        }
+        Command::Models => {
+            for e in qbattery::models::registry::MODELS {
+                println!("{:<16} {}", e.name, e.about);
+            }
+            Ok(())
+        }
         Command::Optimize {
             scenario,
             out,
@@ -94,6 +142,10 @@ fn run() -> Result<()> {
             Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
         },
     }
+}
+
+fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    qbattery::simulation::memory::parse_bytes(text).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
+use crate::results::{write_run, Figures, Origin};
 
 /// The scenario file of `qbattery optimize`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -66,20 +67,23 @@ impl Default for TrajectorySpec {
 /// Runs the optimization described by `scenario_path` (with `overrides`) into `out`.
 pub fn run(scenario_path: &Path, out: &Path, overrides: &[String]) -> Result<()> {
     let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
-    let text = std::fs::read_to_string(scenario_path)
-        .with_context(|| format!("reading {}", scenario_path.display()))?;
-    let mut doc: toml::Table = text
-        .parse()
-        .with_context(|| format!("parsing {}", scenario_path.display()))?;
-    for o in overrides {
-        crate::scenario::apply_override(&mut doc, o)?;
-    }
+    let text = crate::scenario::read(Some(scenario_path))?;
+    let doc = qbattery::scenario::table(&text, overrides)
+        .with_context(|| format!("in {}", scenario_path.display()))?;
     let file: OptimizeFile = toml::Value::Table(doc)
         .try_into()
         .with_context(|| format!("{}: invalid optimize scenario", scenario_path.display()))?;
+    if qbattery::models::registry::find(&file.model).is_none() {
+        bail!(
+            "{}: unknown model {:?}: one of {:?}",
+            scenario_path.display(),
+            file.model,
+            qbattery::models::registry::names()
+        );
+    }
     if file.model != "micromaser" {
         bail!(
-            "{}: model = {:?} has no loss to optimize; supported: \"micromaser\"",
+            "{}: model = {:?} has no loss to optimize yet; models with one: [\"micromaser\"] (Eq. 11 of paper 001)",
             scenario_path.display(),
             file.model
         );
@@ -95,17 +99,34 @@ pub fn run(scenario_path: &Path, out: &Path, overrides: &[String]) -> Result<()>
         levels: file.loss.levels,
         g: file.loss.g,
         stream: loss.stream(&best.x)?,
-        collisions: file.trajectory.collisions,
-        grid_points: file.trajectory.grid_points,
-        cutoff_tolerance: file.trajectory.cutoff_tolerance,
+        collisions: micromaser::CollisionGrid {
+            number: file.trajectory.collisions,
+            grid_points: file.trajectory.grid_points,
+            grid: Vec::new(),
+        },
+        output: micromaser::CollisionOutput {
+            cutoff_tolerance: file.trajectory.cutoff_tolerance,
+        },
         ..micromaser::Params::default()
     };
     let run = micromaser::run(&p).context("simulating the optimized protocol")?;
-    write_trajectory(&dir, "trajectory", &run.trajectory)?;
+    prov.finish();
+    let origin = Origin {
+        parameters: &serde_json::to_value(&p)?,
+        source: None,
+        provenance: &prov,
+    };
+    write_run(
+        &dir,
+        "trajectory",
+        "optimized protocol",
+        &run.trajectory,
+        origin,
+        Figures::None,
+    )?;
     for w in &run.trajectory.warnings {
         eprintln!("warning: {w}");
     }
-    prov.finish();
     dir.write_json("provenance", &prov)?;
     for (i, s) in report.starts.iter().enumerate() {
         let m = &s.minimum;
@@ -115,9 +136,7 @@ pub fn run(scenario_path: &Path, out: &Path, overrides: &[String]) -> Result<()>
         );
     }
     let best_parts = loss.evaluate(&best.x, None)?;
-    // The charging term W_n (1 − c̄)(1 − q̄)/(…) of Eq. (11) vanishes: the search sits on a
-    // plateau where nothing is gained by charging.
-    let gain = best_parts.ergotropy * (1.0 - best_parts.mean_c) * (1.0 - best_parts.mean_q);
+    let gain = best_parts.charging_gain();
     if gain.abs() < 1e-9 {
         eprintln!(
             "warning: the best search ended where the loss's charging term W_n (1 − c̄)(1 − q̄) is {gain:.1e} \
@@ -210,27 +229,5 @@ pub fn write_report(
         };
         line_plot(&dir.path().join(format!("{prefix}loss_history")), &plot)?;
     }
-    Ok(())
-}
-
-/// Writes a trajectory as `<name>/timeseries.csv` and `<name>/summary.json` (directly in
-/// the run directory when `name` is empty).
-pub fn write_trajectory(
-    dir: &RunDir,
-    name: &str,
-    t: &qbattery::simulation::Trajectory,
-) -> Result<()> {
-    let name = if name.is_empty() {
-        String::new()
-    } else {
-        format!("{name}/")
-    };
-    let mut cols: Vec<(&str, &[f64])> = vec![(t.grid_name.as_str(), &t.grid)];
-    cols.extend(t.series.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
-    dir.write_csv(&format!("{name}timeseries"), &cols)?;
-    dir.write_json(
-        &format!("{name}summary"),
-        &serde_json::json!({ "scalars": t.scalars, "solver": t.solver, "warnings": t.warnings }),
-    )?;
     Ok(())
 }

@@ -181,3 +181,347 @@ fn optimize_reports_every_start_and_warns_on_the_flat_corner() {
     assert!(stdout.contains("optimum x = [1.0"), "{stdout}");
     assert!(stderr.contains("charging term"), "{stderr}");
 }
+
+fn summary(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+fn run_ok(args: &[&str]) -> (String, String) {
+    let o = qbattery().args(args).output().unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "{args:?}: {err}");
+    (out, err)
+}
+
+/// The open cavity chain's steady state (a small chain: 2 spin-1/2 sites, 8 Fock levels)
+/// through `output.steady_state`: the reflection symmetry makes the null space degenerate,
+/// so the state reached from the initial one is reported with a warning.
+#[test]
+fn open_chain_reports_its_steady_state() {
+    let out = temp_dir("steady");
+    let out_s = out.to_str().unwrap();
+    run_ok(&[
+        "simulate",
+        &example("cavity_chain.toml"),
+        "--out",
+        out_s,
+        "--set",
+        "chain.sites=2",
+        "--set",
+        "chain.two_j=1",
+        "--set",
+        "cavity.levels=8",
+        "--set",
+        "cavity.photons=2",
+        "--set",
+        "cavity.kappa=0.5",
+        "--set",
+        "cavity.n_th=0.2",
+        "--set",
+        "time.t_max=60",
+        "--set",
+        "time.steps=121",
+        "--set",
+        "output.metrics=[\"energy\",\"ergotropy\",\"photons\"]",
+        "--set",
+        "output.steady_state=true",
+    ]);
+    let s = summary(&out);
+    let ss = &s["steady_state"];
+    let dim = ss["null_space_dimension"].as_u64().unwrap();
+    assert!(dim >= 2, "{ss}");
+    assert_eq!(ss["unique"], false);
+    assert!(ss["residual"].as_f64().unwrap() < 1e-8, "{ss}");
+    assert!(ss["gap"].as_f64().unwrap() > 0.0, "{ss}");
+    // The long-time limit of the trajectory approaches E(∞).
+    let e_inf = ss["energy"].as_f64().unwrap();
+    let e_end = s["final"]["energy"].as_f64().unwrap();
+    assert!(
+        (e_inf - e_end).abs() < 1e-3,
+        "E(∞) = {e_inf}, E(60) = {e_end}"
+    );
+    assert!(ss["metrics"]["ergotropy"].as_f64().is_some());
+    assert!(
+        s["warnings"].to_string().contains("not unique"),
+        "{}",
+        s["warnings"]
+    );
+    // A closed system has no steady state to ask for.
+    let o = qbattery()
+        .args([
+            "info",
+            &example("cavity_chain.toml"),
+            "--set",
+            "output.steady_state=true",
+        ])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("output.steady_state"));
+}
+
+/// A piecewise-constant drive from a scenario runs by Krylov propagation between its break
+/// points, and a harmonic one by the adaptive integrator; both agree with a fine
+/// piecewise-constant approximation of the same pulse.
+#[test]
+fn drives_run_from_scenarios() {
+    let out = temp_dir("drive");
+    let out_s = out.to_str().unwrap();
+    run_ok(&["simulate", &example("driven_qubit.toml"), "--out", out_s]);
+    let s = summary(&out);
+    assert_eq!(s["solver"]["method"], "krylov-piecewise");
+    assert_eq!(s["solver"]["breakpoints"], 2);
+    // Before the pulse nothing happens; after it the energy is frozen.
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert!(rows
+        .iter()
+        .filter(|r| r[0] <= 2.0)
+        .all(|r| r[1].abs() < 1e-12));
+    let after: Vec<f64> = rows.iter().filter(|r| r[0] >= 4.0).map(|r| r[1]).collect();
+    assert!(
+        after.iter().all(|e| (e - after[0]).abs() < 1e-10),
+        "{after:?}"
+    );
+    assert!(after[0] > 0.05);
+    // Harmonic drive: the adaptive integrator against 4000 piecewise steps.
+    let harmonic = temp_dir("drive-harmonic");
+    run_ok(&[
+        "simulate",
+        &example("driven_qubit.toml"),
+        "--out",
+        harmonic.to_str().unwrap(),
+        "--set",
+        "qubit.drive={ a = 0.8, omega = 1.0 }",
+        "--set",
+        "solver.rtol=1e-10",
+        "--set",
+        "solver.atol=1e-12",
+    ]);
+    let h = summary(&harmonic);
+    assert_eq!(h["solver"]["method"], "schrodinger-rk45");
+    let k = 4000;
+    let values: Vec<String> = (0..k)
+        .map(|i| {
+            let t = 6.0 * (i as f64 + 0.5) / k as f64;
+            format!("{:?}", 0.8 * t.cos())
+        })
+        .collect();
+    let steps = temp_dir("drive-steps");
+    run_ok(&[
+        "simulate",
+        &example("driven_qubit.toml"),
+        "--out",
+        steps.to_str().unwrap(),
+        "--set",
+        &format!(
+            "qubit.drive={{ values = [{}], until = 6.0 }}",
+            values.join(",")
+        ),
+    ]);
+    let p = summary(&steps);
+    let (a, b) = (
+        h["final"]["energy"].as_f64().unwrap(),
+        p["final"]["energy"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+}
+
+/// Big inputs are refused before any work with the estimate, never a panic or an abort.
+#[test]
+fn big_inputs_get_a_clear_error() {
+    let o = qbattery()
+        .args(["info", &example("cavity_chain.toml")])
+        .args([
+            "--set",
+            "chain.sites=8",
+            "--set",
+            "chain.two_j=3",
+            "--set",
+            "cavity.kappa=0.5",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(text.contains("fits:       no"), "{text}");
+    assert!(!err.contains("panicked"), "{err}");
+    let o = qbattery()
+        .args(["simulate", "--out"])
+        .arg(temp_dir("big"))
+        .args([
+            "--set",
+            "cells.number=10000",
+            "--set",
+            "cavity.levels=20000",
+        ])
+        .args([
+            "--set",
+            "cavity.photons=10000",
+            "--set",
+            "output.metrics=[\"energy\"]",
+        ])
+        .args(["--max-memory", "2G"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("needs about") && err.contains("2.0 GiB"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // With log-negativity the refusal names the metric, also before any work.
+    let o = qbattery()
+        .args(["simulate", "--out"])
+        .arg(temp_dir("big2"))
+        .args([
+            "--set",
+            "cells.number=10000",
+            "--set",
+            "cavity.levels=20000",
+        ])
+        .args(["--set", "cavity.photons=10000"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("log_negativity"),
+        "{err}"
+    );
+}
+
+/// A 2-D sweep over (coupling.g, chain.j) of the cavity chain writes its table and a
+/// heatmap per scalar, and resumes after `kill -9` with no point lost, repeated or redone.
+#[test]
+fn sweep_writes_a_heatmap_and_resumes_after_kill() {
+    let out = temp_dir("sweep");
+    let args = |out: &std::path::Path| {
+        let mut c = qbattery();
+        c.args(["sweep", &example("cavity_chain.toml"), "--out"])
+            .arg(out)
+            .args([
+                "--axis",
+                "coupling.g=0.2:1.0:4",
+                "--axis",
+                "chain.j=-1.0,0.0,1.0",
+            ])
+            .args(["--set", "chain.sites=2", "--set", "chain.two_j=1"])
+            .args(["--set", "cavity.levels=6", "--set", "cavity.photons=2"])
+            .args([
+                "--set",
+                "output.metrics=[\"energy\",\"power\",\"ergotropy\"]",
+            ])
+            .args(["--set", "time.steps=101"]);
+        c
+    };
+    // Interrupt a first run as soon as a point is on disk.
+    let mut child = args(&out).spawn().unwrap();
+    let ckpt = out.join("checkpoint.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&ckpt).map_or(0, |t| t.lines().count()) == 0 {
+        assert!(started.elapsed().as_secs() < 120, "no point finished");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let done_before = std::fs::read_to_string(&ckpt).unwrap().lines().count();
+    let o = args(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    if done_before < 12 {
+        assert!(err.contains("taken from checkpoint"), "{err}");
+    }
+    let lines = std::fs::read_to_string(&ckpt).unwrap();
+    let mut indices: Vec<u64> = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    indices.sort_unstable();
+    assert_eq!(
+        indices,
+        (0..12).collect::<Vec<_>>(),
+        "each point exactly once"
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(&header[..2], &["coupling.g", "chain.j"]);
+    assert!(
+        header.contains(&"e_max") && header.contains(&"p_max"),
+        "{header:?}"
+    );
+    assert_eq!(csv.lines().count(), 13);
+    for plot in [
+        "plots/e_max.png",
+        "plots/e_max.svg",
+        "plots/final_ergotropy.png",
+    ] {
+        assert!(
+            std::fs::metadata(out.join(plot)).unwrap().len() > 1000,
+            "{plot}"
+        );
+    }
+    // The sweep's points equal single runs.
+    let single = temp_dir("sweep-single");
+    run_ok(&[
+        "simulate",
+        &example("cavity_chain.toml"),
+        "--out",
+        single.to_str().unwrap(),
+        "--set",
+        "chain.sites=2",
+        "--set",
+        "chain.two_j=1",
+        "--set",
+        "cavity.levels=6",
+        "--set",
+        "cavity.photons=2",
+        "--set",
+        "output.metrics=[\"energy\",\"power\",\"ergotropy\"]",
+        "--set",
+        "time.steps=101",
+        "--set",
+        "coupling.g=1.0",
+        "--set",
+        "chain.j=0.0",
+    ]);
+    let e_single = summary(&single)["e_max"].as_f64().unwrap();
+    let row: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect::<Vec<f64>>()
+        })
+        .find(|r| r[0] == 1.0 && r[1] == 0.0)
+        .unwrap();
+    let col = header.iter().position(|h| *h == "e_max").unwrap();
+    assert_eq!(row[col], e_single);
+}
+
+#[test]
+fn models_lists_the_registry() {
+    let (out, _) = run_ok(&["models"]);
+    for m in [
+        "tavis_cummings",
+        "cavity_chain",
+        "central_spin",
+        "micromaser",
+        "driven_qubit",
+    ] {
+        assert!(out.contains(m), "{out}");
+    }
+}

@@ -42,7 +42,7 @@ fn params() -> Params {
             n_th: 0.2,
         },
         coupling: Coupling {
-            g: 1.0,
+            g: 1.0.into(),
             kind: CouplingKind::Rabi,
         },
         time: TimeGrid {
@@ -57,6 +57,7 @@ fn params() -> Params {
         output: OutputSettings {
             metrics: vec![Metric::Energy],
             cutoff_tolerance: 0.5,
+            ..OutputSettings::default()
         },
     }
 }
@@ -73,7 +74,7 @@ fn model() -> &'static Model {
     MODEL.get_or_init(|| {
         let p = params();
         let (problem, _) = p.problem().unwrap();
-        let plan = simulation::plan(&problem).unwrap();
+        let plan = simulation::plan(&problem, &p.output).unwrap();
         let h = problem.hamiltonian.build(&plan.subspace).unwrap();
         let jumps = problem
             .jumps

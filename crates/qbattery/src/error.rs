@@ -46,6 +46,26 @@ pub enum Error {
         /// Where it appeared.
         context: String,
     },
+    /// A run that would need more memory than the limit (the machine's available memory
+    /// or a user's cap), refused before anything large is allocated.
+    #[error("this run needs about {needed} of memory, more than the {limit} allowed (largest part: {largest}); {suggestion}")]
+    TooLarge {
+        /// The estimate, formatted.
+        needed: String,
+        /// The limit, formatted.
+        limit: String,
+        /// The largest item of the estimate, formatted.
+        largest: String,
+        /// What to change.
+        suggestion: String,
+    },
+    /// A scenario that can not be read: not TOML, an unknown model, a field of the wrong
+    /// type or an unknown key (the message names the field's dotted path).
+    #[error("{message}")]
+    Scenario {
+        /// What is wrong, naming the field.
+        message: String,
+    },
     /// A decomposition that faer reported as failed.
     #[error("linear algebra failure in {context}: {detail}")]
     LinearAlgebra {

@@ -9,8 +9,10 @@
 //! - stored energy E(t) = Tr[H_B ρ_B(t)] − Tr[H_B ρ_B(0)], average power P(t) = E(t)/t.
 //!
 //! Layers: [`space`] and [`operators`] / [`states`] over `qbattery_linalg`;
-//! [`dynamics`] and [`metrics`] over those; [`models`] turn parameters into problems;
-//! [`optimize`] searches protocols.
+//! [`dynamics`] and [`metrics`] over those; [`simulation`] runs problems; [`models`]
+//! (one [`models::Model`] trait, one registry) turn parameters into problems or run
+//! engines of their own; [`scenario`] reads scenario files into models; [`optimize`]
+//! searches protocols.
 
 #![forbid(unsafe_code)]
 
@@ -20,6 +22,7 @@ pub mod metrics;
 pub mod models;
 pub mod operators;
 pub mod optimize;
+pub mod scenario;
 pub mod sector;
 pub mod simulation;
 pub mod space;

@@ -8,6 +8,7 @@ use qbattery::models::central_spin::{
 use qbattery::operators::local::LocalOp;
 use qbattery::operators::opsum::OpSum;
 use qbattery::sector::Subspace;
+use qbattery::simulation::TimeGrid;
 
 fn model(n_b: u32, n: u32, b: f64, h: f64, delta: f64) -> CentralSpin {
     CentralSpin {
@@ -150,8 +151,10 @@ fn scenario_runs_and_reports_the_maxima() {
         a: 1.0,
         delta: 0.0,
         initial: InitialState::dicke(0, 20),
-        t_max: 0.5,
-        steps: 200,
+        time: TimeGrid {
+            t_max: 0.5,
+            steps: 201,
+        },
     };
     let traj = simulate(&p).unwrap();
     assert_eq!(traj.grid.len(), 201);
@@ -176,10 +179,16 @@ fn scenario_runs_and_reports_the_maxima() {
     assert_eq!(eb[0], -5.0);
     // parameters are checked with the field named
     let bad = Params {
-        steps: 0,
+        time: TimeGrid {
+            t_max: 0.5,
+            steps: 1,
+        },
         ..p.clone()
     };
-    assert!(simulate(&bad).unwrap_err().to_string().contains("steps"));
+    assert!(simulate(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("time.steps"));
     let bad = Params {
         initial: InitialState::dicke(11, 0),
         ..p.clone()
@@ -196,7 +205,7 @@ fn scenario_runs_and_reports_the_maxima() {
 fn params_deserialize_strictly() {
     let text = r#"{"n_b": 4, "n": 8, "b": 1.0, "h": 1.0,
         "initial": {"m": 0, "charger": {"kind": "coherent", "theta": 0.3}},
-        "t_max": 2.0, "steps": 10}"#;
+        "time": {"t_max": 2.0, "steps": 11}}"#;
     let p: Params = serde_json::from_str(text).unwrap();
     assert_eq!(p.a, 1.0);
     assert_eq!(p.delta, 0.0);

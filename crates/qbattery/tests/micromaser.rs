@@ -16,8 +16,11 @@ fn fine_tuned_incoherent_charging_at_the_papers_cutoff() {
             c: 0.0,
             q: 0.0,
         }],
-        collisions: 5000,
-        grid_points: 30,
+        collisions: micromaser::CollisionGrid {
+            number: 5000,
+            grid_points: 30,
+            grid: Vec::new(),
+        },
         ..micromaser::Params::default()
     };
     let run = micromaser::run(&p).unwrap();

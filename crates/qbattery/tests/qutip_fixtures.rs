@@ -96,7 +96,7 @@ fn tc_params(rwa: bool, kappa: f64, n_th: f64) -> tavis_cummings::Params {
             kappa,
             n_th,
         },
-        coupling: tavis_cummings::Coupling { g: 0.7, rwa },
+        coupling: tavis_cummings::Coupling { g: 0.7.into(), rwa },
         time: TimeGrid {
             t_max: 10.0,
             steps: 101,
@@ -109,6 +109,7 @@ fn tc_params(rwa: bool, kappa: f64, n_th: f64) -> tavis_cummings::Params {
         output: OutputSettings {
             metrics: vec![Metric::Energy, Metric::Photons, Metric::Purity],
             cutoff_tolerance: 0.5,
+            ..OutputSettings::default()
         },
     }
 }
@@ -338,7 +339,7 @@ fn chain_params(kappa: f64, n_th: f64) -> cavity_chain::Params {
             n_th,
         },
         coupling: cavity_chain::Coupling {
-            g: 1.0,
+            g: 1.0.into(),
             kind: cavity_chain::CouplingKind::Rabi,
         },
         time: TimeGrid {
@@ -353,6 +354,7 @@ fn chain_params(kappa: f64, n_th: f64) -> cavity_chain::Params {
         output: OutputSettings {
             metrics: vec![Metric::Energy, Metric::LogNegativity],
             cutoff_tolerance: 0.5,
+            ..OutputSettings::default()
         },
     }
 }

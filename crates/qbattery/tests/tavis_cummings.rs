@@ -19,7 +19,7 @@ fn params(n: u32, levels: usize, photons: usize, g: f64, rwa: bool) -> Params {
             kappa: 0.0,
             n_th: 0.0,
         },
-        coupling: Coupling { g, rwa },
+        coupling: Coupling { g: g.into(), rwa },
         time: TimeGrid {
             t_max: 6.0,
             steps: 121,
@@ -34,6 +34,7 @@ fn params(n: u32, levels: usize, photons: usize, g: f64, rwa: bool) -> Params {
                 Metric::Photons,
             ],
             cutoff_tolerance: 1e-6,
+            ..OutputSettings::default()
         },
     }
 }
@@ -106,14 +107,28 @@ fn dicke_and_qubit_representations_agree() {
 fn symmetry_blocks_match_the_full_space() {
     let p = params(4, 12, 4, 0.5, true);
     let problem = p.problem().unwrap();
-    let plan = simulation::plan(&problem).unwrap();
+    let plan = simulation::plan(&problem, &p.output).unwrap();
     // RWA: excitation number 4 → photons 0..4 with cells 4..0: 5 states.
     assert_eq!(plan.subspace.dim(), 5);
     assert_eq!(plan.full_dim, 12 * 5);
     let mut no_symmetry = problem.clone();
     no_symmetry.charge = None;
-    let a = simulation::run(&problem, &p.time, &p.solver, &p.output).unwrap();
-    let b = simulation::run(&no_symmetry, &p.time, &p.solver, &p.output).unwrap();
+    let a = simulation::run(
+        &problem,
+        &p.time,
+        &p.solver,
+        &p.output,
+        &mut simulation::Silent,
+    )
+    .unwrap();
+    let b = simulation::run(
+        &no_symmetry,
+        &p.time,
+        &p.solver,
+        &p.output,
+        &mut simulation::Silent,
+    )
+    .unwrap();
     for (x, y) in a
         .series("energy")
         .unwrap()
@@ -124,7 +139,13 @@ fn symmetry_blocks_match_the_full_space() {
     }
     // Without the RWA the parity block holds half the states.
     let q = params(4, 12, 4, 0.5, false).problem().unwrap();
-    assert_eq!(simulation::plan(&q).unwrap().subspace.dim(), 30);
+    assert_eq!(
+        simulation::plan(&q, &OutputSettings::default())
+            .unwrap()
+            .subspace
+            .dim(),
+        30
+    );
 }
 
 /// The open system at κ → 0 reproduces the closed one; with loss, the battery still charges
@@ -140,12 +161,14 @@ fn open_system_is_consistent_with_closed_and_reports_truncation() {
     open.cavity.kappa = 1e-12;
     // Both paths report progress once per output time, in order.
     let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
-    let a =
-        qbattery::models::tavis_cummings::simulate_with_progress(&closed, &mut |i| seen_a.push(i))
-            .unwrap();
-    let b =
-        qbattery::models::tavis_cummings::simulate_with_progress(&open, &mut |i| seen_b.push(i))
-            .unwrap();
+    let a = qbattery::models::tavis_cummings::simulate_with_progress(&closed, &mut |i: usize| {
+        seen_a.push(i)
+    })
+    .unwrap();
+    let b = qbattery::models::tavis_cummings::simulate_with_progress(&open, &mut |i: usize| {
+        seen_b.push(i)
+    })
+    .unwrap();
     let all: Vec<usize> = (1..=41).collect();
     assert_eq!((seen_a, seen_b), (all.clone(), all));
     for (x, y) in a

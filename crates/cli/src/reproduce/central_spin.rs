@@ -98,7 +98,7 @@ pub fn run(out: &Path) -> Result<()> {
     fig2(&dir, &mut md).context("Fig. 2")?;
     let t_fig2 = clock.elapsed().as_secs_f64();
     let (fits_lower, fits_upper) = figs3_4(&dir, &mut md).context("Figs. 3–4")?;
-    table1(&dir, &mut md, &fits_lower, &fits_upper, kappa).context("Table I")?;
+    table1(&dir, &mut md, &fits_lower, &fits_upper).context("Table I")?;
     let t_table = clock.elapsed().as_secs_f64() - t_fig2;
     fig5(&dir, &mut md).context("Fig. 5")?;
     let t_fig5 = clock.elapsed().as_secs_f64() - t_fig2 - t_table;
@@ -349,7 +349,7 @@ fn figs3_4(dir: &RunDir, md: &mut String) -> Result<(Fits, Fits)> {
     Ok((lower, upper))
 }
 
-fn table1(dir: &RunDir, md: &mut String, lower: &Fits, upper: &Fits, kappa: f64) -> Result<()> {
+fn table1(dir: &RunDir, md: &mut String, lower: &Fits, upper: &Fits) -> Result<()> {
     writeln!(
         md,
         "## Table I — scaling exponent α and prefactor β of P_max = β N_B^α\n\n\
@@ -403,7 +403,7 @@ fn table1(dir: &RunDir, md: &mut String, lower: &Fits, upper: &Fits, kappa: f64)
         );
     }
     for &(n, pb) in &TABLE_LIMIT {
-        let ours = kappa * (n as f64).sqrt();
+        let ours = closed_forms::thermodynamic_limit_beta(n);
         writeln!(
             md,
             "| thermodynamic limit (Eq. 31) | {n} | 1.5 | | 1.5 | | {ours:.4} (κ√N) | | {pb} (0.72√N) | {:+.4} vs κ√N |",
@@ -473,7 +473,7 @@ fn thermodynamic_limit(dir: &RunDir, md: &mut String, kappa: f64) -> Result<()> 
     for &n_b in &nbs {
         let ch = Charging::new(&resonant(n_b, n), &InitialState::dicke(0, n_b))?;
         let p = ch.max_power();
-        ratio.push(p.value / ((n as f64).sqrt() * (n_b as f64).powf(1.5)));
+        ratio.push(closed_forms::eq31_prefactor(p.value, n, n_b));
     }
     let x: Vec<f64> = nbs.iter().map(|&v| v as f64).collect();
     dir.write_csv(

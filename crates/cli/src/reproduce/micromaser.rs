@@ -23,9 +23,10 @@ use qbattery::models::micromaser::{self, Batch, Coupling, LossBatch, LossParams,
 use qbattery::optimize::{lbfgsb, multistart};
 
 use crate::final_state::write_mode_state;
-use crate::optimize::{optimize_micromaser, write_report, write_trajectory};
+use crate::optimize::{optimize_micromaser, write_report};
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
+use crate::results::{write_run, Figures, Origin};
 
 /// g = π/√15.6 of Sec. III.
 const G_PAPER: Coupling = Coupling::Chamber { big_q: 1, m: 15.6 };
@@ -213,7 +214,7 @@ pub fn run(out: &Path) -> Result<()> {
 /// One simulated curve of Fig. 3.
 struct Curve {
     label: String,
-    run: micromaser::Run,
+    run: micromaser::CollisionRun,
 }
 
 fn simulate(
@@ -221,13 +222,16 @@ fn simulate(
     g: Coupling,
     stream: Vec<Batch>,
     collisions: usize,
-) -> Result<micromaser::Run> {
+) -> Result<micromaser::CollisionRun> {
     let p = micromaser::Params {
         levels,
         g,
         stream,
-        collisions,
-        grid_points: 150,
+        collisions: micromaser::CollisionGrid {
+            number: collisions,
+            grid_points: 150,
+            grid: Vec::new(),
+        },
         ..micromaser::Params::default()
     };
     Ok(micromaser::run(&p)?)
@@ -247,7 +251,7 @@ fn stream_of(pairs: &[(usize, f64, f64)]) -> Vec<Batch> {
 }
 
 /// Dominant chamber (1-based) and the chamber populations at the end of a run.
-fn chamber_summary(run: &micromaser::Run) -> (usize, Vec<f64>) {
+fn chamber_summary(run: &micromaser::CollisionRun) -> (usize, Vec<f64>) {
     let pops = run.chambers.populations(&run.fock_populations());
     let best = (0..pops.len())
         .max_by(|&a, &b| pops[a].total_cmp(&pops[b]))
@@ -425,7 +429,19 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
     )?;
     for (fig, curves) in [("fig3a", &curves_a), ("fig3b", &curves_b)] {
         for (i, c) in curves.iter().enumerate() {
-            write_trajectory(&dir, &format!("{fig}/curve_{i}"), &c.run.trajectory)?;
+            let origin = Origin {
+                parameters: &serde_json::json!({ "label": c.label }),
+                source: None,
+                provenance: &prov,
+            };
+            write_run(
+                &dir,
+                &format!("{fig}/curve_{i}"),
+                &c.label,
+                &c.run.trajectory,
+                origin,
+                Figures::None,
+            )?;
             write_mode_state(
                 &dir,
                 &format!("fig4/{fig}_curve_{i}"),

@@ -34,13 +34,20 @@ pub fn linear_entropy(rho: MatRef<c64>) -> f64 {
 /// tolerances; [`crate::Error::DimensionMismatch`] if it is not square;
 /// [`crate::Error::NonFinite`] for non-finite entries.
 pub fn von_neumann_entropy(rho: MatRef<c64>) -> Result<f64> {
-    let eig = density_spectrum(rho, "rho")?;
-    Ok(eig
+    Ok(entropy_of_spectrum(&density_spectrum(rho, "rho")?))
+}
+
+/// `−Σ_k λ_k log₂ λ_k` of a density matrix's eigenvalues, with `0 log 0 = 0` and each
+/// λ clamped to `[0, 1]` (round-off): the von Neumann entropy when the spectrum is
+/// already known (e.g. shared with the ergotropy of the same state).
+pub fn entropy_of_spectrum(eigenvalues: &[f64]) -> f64 {
+    eigenvalues
         .iter()
-        .filter(|&&x| x > 0.0)
-        .map(|&x| -x * x.log2())
+        .map(|x| x.clamp(0.0, 1.0))
+        .filter(|&x| x > 0.0)
+        .map(|x| -x * x.log2())
         .sum::<f64>()
-        .max(0.0))
+        .max(0.0)
 }
 
 #[cfg(test)]

@@ -39,8 +39,13 @@ pub fn passive_energy(rho: MatRef<c64>, h_b: MatRef<c64>) -> Result<f64> {
     )?;
     let r = hermitian_eigenvalues(rho, "rho")?;
     let eps = hermitian_eigenvalues(h_b, "h_b")?;
-    // Both ascending: pair r reversed (descending) with ε ascending.
-    Ok(r.iter().rev().zip(&eps).map(|(r, e)| r * e).sum())
+    Ok(passive_energy_of_spectra(&r, &eps))
+}
+
+/// `Σ_k r_k↓ ε_k↑`: the passive energy from the state's eigenvalues `r` and the battery
+/// levels `eps`, both ascending (r is paired in reverse; extra levels are unfilled).
+pub fn passive_energy_of_spectra(r: &[f64], eps: &[f64]) -> f64 {
+    r.iter().rev().zip(eps).map(|(r, e)| r * e).sum()
 }
 
 /// Ergotropy against an explicit battery spectrum: `W = Tr[H_B ρ] − Σ_k r_k ε_k` with
@@ -83,7 +88,7 @@ pub fn ergotropy_with_spectrum(
     let mut eps = spectrum.to_vec();
     eps.sort_by(f64::total_cmp);
     let r = hermitian_eigenvalues(rho, "rho")?;
-    let passive: f64 = r.iter().rev().zip(&eps).map(|(r, e)| r * e).sum();
+    let passive = passive_energy_of_spectra(&r, &eps);
     let energy = super::energy::expectation(rho, h_b)?;
     Ok((energy - passive).max(0.0))
 }

@@ -8,4 +8,4 @@ pub mod populations;
 pub mod steering;
 pub mod wigner;
 
-mod spectrum;
+pub(crate) mod spectrum;

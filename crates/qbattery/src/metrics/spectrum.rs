@@ -10,7 +10,7 @@ pub(super) const HERMITIAN_TOL: f64 = 1e-8;
 
 /// Density-matrix tolerance: `|Tr ρ − 1| ≤ DENSITY_TOL` and every eigenvalue `≥ −DENSITY_TOL`.
 /// Eigenvalues in `[−DENSITY_TOL, 0)` are round-off or integrator error and are clamped to 0.
-pub(super) const DENSITY_TOL: f64 = 1e-6;
+pub(crate) const DENSITY_TOL: f64 = 1e-6;
 
 /// Checks that `m` is square, finite and Hermitian (within [`HERMITIAN_TOL`]).
 pub(super) fn check_hermitian(m: MatRef<c64>, name: &str) -> Result<()> {
@@ -73,7 +73,7 @@ pub(super) fn check_density(rho: MatRef<c64>, name: &str) -> Result<()> {
 
 /// Eigenvalues (ascending) of the Hermitian `m`, after [`check_hermitian`].
 /// Only the lower triangle is read by the decomposition.
-pub(super) fn hermitian_eigenvalues(m: MatRef<c64>, name: &str) -> Result<Vec<f64>> {
+pub(crate) fn hermitian_eigenvalues(m: MatRef<c64>, name: &str) -> Result<Vec<f64>> {
     check_hermitian(m, name)?;
     m.self_adjoint_eigenvalues(faer::Side::Lower)
         .map_err(|e| Error::LinearAlgebra {

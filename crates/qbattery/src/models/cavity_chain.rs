@@ -17,12 +17,14 @@
 
 use super::cavity::positive;
 pub use super::cavity::Cavity;
+use super::model::{Checked, Parameters, TimeEvolution};
 use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
 use crate::sector::{Charge, Subspace};
+use crate::simulation::memory::dense_bytes;
 use crate::simulation::{
-    self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
+    Battery, Drive, Estimate, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
 };
 use crate::space::{Space, Subsystem};
 use crate::states::{ground_state, Factor, LocalState, ProductState};
@@ -61,8 +63,8 @@ pub enum CouplingKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coupling {
-    /// g.
-    pub g: f64,
+    /// g: a number, or a drive g(t) (see [`Drive`]).
+    pub g: Drive,
     /// Rabi (default) or Jaynes–Cummings.
     #[serde(default)]
     pub kind: CouplingKind,
@@ -110,12 +112,12 @@ impl Params {
             ("chain.j", c.j),
             ("chain.gamma", c.gamma),
             ("chain.delta", c.delta),
-            ("coupling.g", self.coupling.g),
         ] {
             if !v.is_finite() {
                 return Err(Error::invalid(name, v, "a finite number"));
             }
         }
+        self.coupling.g.validate("coupling.g")?;
         self.cavity.validate()?;
         self.time.validate()?;
         self.solver.validate()?;
@@ -141,14 +143,14 @@ impl Params {
         }
         let mut h = cav.hamiltonian(0);
         h.extend(chain_hamiltonian(c, 1));
-        let g = self.coupling.g;
+        let mut coupling = OpSum::new();
         for s in 1..=c.sites {
             let (up, down) = ((s, LocalOp::SPlus), (s, LocalOp::SMinus));
-            h.add(g, vec![(0, LocalOp::Destroy), up.clone()]);
-            h.add(g, vec![(0, LocalOp::Create), down.clone()]);
+            coupling.add(1.0, vec![(0, LocalOp::Destroy), up.clone()]);
+            coupling.add(1.0, vec![(0, LocalOp::Create), down.clone()]);
             if self.coupling.kind == CouplingKind::Rabi {
-                h.add(g, vec![(0, LocalOp::Create), up]);
-                h.add(g, vec![(0, LocalOp::Destroy), down]);
+                coupling.add(1.0, vec![(0, LocalOp::Create), up]);
+                coupling.add(1.0, vec![(0, LocalOp::Destroy), down]);
             }
         }
         let jumps = cav.jumps(0);
@@ -172,9 +174,10 @@ impl Params {
         } else {
             Charge::parity(&space)
         };
-        let problem = Problem {
+        let mut problem = Problem {
             space,
             hamiltonian: h,
+            drives: Vec::new(),
             jumps,
             initial,
             charge: Some(charge),
@@ -185,6 +188,7 @@ impl Params {
                 full_spectrum: None,
             },
         };
+        problem.add_drive("coupling.g", &self.coupling.g, coupling);
         Ok((problem, ground.warnings))
     }
 }
@@ -211,15 +215,46 @@ fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
     h
 }
 
-/// Runs the scenario; a degenerate ground state of H_B is reported as a warning.
-pub fn simulate(p: &Params) -> Result<Trajectory> {
-    simulate_with_progress(p, &mut |_| {})
+impl Parameters for Params {
+    const NAME: &'static str = "cavity_chain";
+    const ABOUT: &'static str = "a cavity charging a Heisenberg spin-j chain (paper 000)";
+
+    fn validate(&self) -> Result<()> {
+        Params::validate(self)
+    }
 }
 
-/// [`simulate`] with a progress callback (see [`simulation::run_with_progress`]).
-pub fn simulate_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Trajectory> {
-    let (problem, warnings) = p.problem()?;
-    let mut t = simulation::run_with_progress(&problem, &p.time, &p.solver, &p.output, progress)?;
-    t.warnings.extend(warnings);
-    Ok(t)
+impl TimeEvolution for Params {
+    fn settings(&self) -> (&TimeGrid, &SolverSettings, &OutputSettings) {
+        (&self.time, &self.solver, &self.output)
+    }
+
+    /// The ground state |G⟩_B comes from a dense diagonalisation of H_B: the matrix, its
+    /// eigenvectors and the workspace.
+    fn preparation(&self) -> Estimate {
+        let c = &self.chain;
+        let d_b = (c.two_j as usize + 1).saturating_pow(c.sites as u32);
+        let mut e = Estimate::default();
+        e.add("dense H_B for the ground state |G⟩_B", 3 * dense_bytes(d_b));
+        e
+    }
+
+    fn problem(&self) -> Result<(Problem, Vec<Warning>)> {
+        Params::problem(self)
+    }
+
+    fn memory_advice(&self) -> &'static str {
+        "use fewer chain sites or a smaller spin (chain.sites, chain.two_j), a lower cavity cutoff (cavity.levels), drop log_negativity, or pass --max-memory if the machine has more"
+    }
+}
+
+/// Runs the scenario; a degenerate ground state of H_B is reported as a warning.
+pub fn simulate(p: &Params) -> Result<Run> {
+    simulate_with_progress(p, &mut crate::simulation::Silent)
+}
+
+/// [`simulate`] with progress reports, without a memory limit.
+pub fn simulate_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<Run> {
+    use super::Model;
+    Checked::new(p.clone())?.run(u64::MAX, progress)
 }

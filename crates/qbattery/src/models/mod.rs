@@ -1,8 +1,18 @@
-//! Battery models: each turns parameters into a space, a Hamiltonian, dissipators,
-//! an initial state and the battery Hamiltonian. No solver code lives here.
+//! Battery models behind one [`Model`] trait and one [`registry`]: each turns checked
+//! parameters into a [`Problem`](crate::simulation::Problem) for the common runner, or
+//! runs an engine of its own, and returns the common [`Run`](crate::simulation::Run).
+//! No solver code lives here.
+//!
+//! A model may also implement [`crate::optimize::Objective`] for a loss of its own
+//! (the micromaser's Eq. 11): optimize knows objectives, not models.
 
 pub mod cavity;
 pub mod cavity_chain;
 pub mod central_spin;
+pub mod driven_qubit;
 pub mod micromaser;
+pub mod model;
+pub mod registry;
 pub mod tavis_cummings;
+
+pub use model::{Checked, Description, Engine, Model, Parameters, TimeEvolution};

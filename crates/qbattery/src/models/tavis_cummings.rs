@@ -18,12 +18,14 @@
 
 use super::cavity::positive;
 pub use super::cavity::Cavity;
+use super::model::{Checked, Parameters, TimeEvolution};
 use crate::error::{Error, Result};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
 use crate::sector::Charge;
+use crate::simulation::memory::dense_bytes;
 use crate::simulation::{
-    self, Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Trajectory,
+    Battery, Drive, Estimate, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
 };
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, Factor, LocalState, ProductState};
@@ -57,8 +59,8 @@ pub enum Representation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coupling {
-    /// Coupling g per cell.
-    pub g: f64,
+    /// Coupling g per cell: a number, or a drive g(t) (see [`Drive`]).
+    pub g: Drive,
     /// Rotating-wave approximation (drop a σ⁻ and a† σ⁺).
     #[serde(default = "yes")]
     pub rwa: bool,
@@ -104,13 +106,7 @@ impl Params {
         }
         positive("cells.omega", c.omega)?;
         self.cavity.validate()?;
-        if !self.coupling.g.is_finite() {
-            return Err(Error::invalid(
-                "coupling.g",
-                self.coupling.g,
-                "a finite number",
-            ));
-        }
+        self.coupling.g.validate("coupling.g")?;
         self.time.validate()?;
         self.solver.validate()?;
         self.output.validate()
@@ -120,7 +116,7 @@ impl Params {
     /// state, battery and conserved charge.
     pub fn problem(&self) -> Result<Problem> {
         self.validate()?;
-        let (c, cav, g) = (&self.cells, &self.cavity, self.coupling.g);
+        let (c, cav) = (&self.cells, &self.cavity);
         let mut space = Space::new().with("cavity", Subsystem::Mode { levels: cav.levels })?;
         let cell_sites: Vec<usize> = match c.representation {
             Representation::Dicke => {
@@ -136,13 +132,14 @@ impl Params {
         };
         // Σ_i σ⁺_i is the collective J⁺ on a Dicke site; either way one raising operator per site.
         let mut h = cav.hamiltonian(0);
+        let mut coupling = OpSum::new();
         for &s in &cell_sites {
             h.add(c.omega, vec![(s, LocalOp::Number)]);
-            h.add(g, vec![(0, LocalOp::Destroy), (s, LocalOp::SPlus)]);
-            h.add(g, vec![(0, LocalOp::Create), (s, LocalOp::SMinus)]);
+            coupling.add(1.0, vec![(0, LocalOp::Destroy), (s, LocalOp::SPlus)]);
+            coupling.add(1.0, vec![(0, LocalOp::Create), (s, LocalOp::SMinus)]);
             if !self.coupling.rwa {
-                h.add(g, vec![(0, LocalOp::Create), (s, LocalOp::SPlus)]);
-                h.add(g, vec![(0, LocalOp::Destroy), (s, LocalOp::SMinus)]);
+                coupling.add(1.0, vec![(0, LocalOp::Create), (s, LocalOp::SPlus)]);
+                coupling.add(1.0, vec![(0, LocalOp::Destroy), (s, LocalOp::SMinus)]);
             }
         }
         let jumps = cav.jumps(0);
@@ -169,12 +166,16 @@ impl Params {
             h_b.add(c.omega, vec![(k, LocalOp::Number)]);
         }
         let n = c.number as usize;
+        // The lowest n + 1 levels of the 2^N cell spectrum (level k with multiplicity
+        // C(N, k)) are all the ergotropy of an (N+1)-dimensional ρ_B can use.
         let spectrum = (0..=n)
-            .flat_map(|k| std::iter::repeat_n(c.omega * k as f64, binomial(n, k)))
+            .flat_map(|k| std::iter::repeat_n(c.omega * k as f64, binomial_capped(n, k, n + 1)))
+            .take(n + 1)
             .collect();
-        Ok(Problem {
+        let mut problem = Problem {
             space,
             hamiltonian: h,
+            drives: Vec::new(),
             jumps,
             initial,
             charge: Some(charge),
@@ -184,20 +185,62 @@ impl Params {
                 hamiltonian: h_b,
                 full_spectrum: Some(spectrum),
             },
-        })
+        };
+        problem.add_drive("coupling.g", &self.coupling.g, coupling);
+        Ok(problem)
     }
 }
 
-fn binomial(n: usize, k: usize) -> usize {
-    (0..k).fold(1usize, |acc, i| acc * (n - i) / (i + 1))
+/// C(n, k), or `cap` when it is larger (no overflow for large n).
+fn binomial_capped(n: usize, k: usize, cap: usize) -> usize {
+    let mut acc: u128 = 1;
+    for i in 0..k {
+        acc = acc * (n - i) as u128 / (i + 1) as u128;
+        if acc >= cap as u128 {
+            return cap;
+        }
+    }
+    acc as usize
+}
+
+impl Parameters for Params {
+    const NAME: &'static str = "tavis_cummings";
+    const ABOUT: &'static str =
+        "N two-level cells charged by one cavity mode (Dicke basis or qubits; RWA or not)";
+
+    fn validate(&self) -> Result<()> {
+        Params::validate(self)
+    }
+}
+
+impl TimeEvolution for Params {
+    fn settings(&self) -> (&TimeGrid, &SolverSettings, &OutputSettings) {
+        (&self.time, &self.solver, &self.output)
+    }
+
+    fn preparation(&self) -> Estimate {
+        let mut e = Estimate::default();
+        let c = &self.cells;
+        let d_b = match c.representation {
+            Representation::Dicke => c.number as usize + 1,
+            Representation::Qubits => 1 << c.number,
+        };
+        e.add("battery Hamiltonian (dense)", dense_bytes(d_b));
+        e
+    }
+
+    fn problem(&self) -> Result<(Problem, Vec<crate::Warning>)> {
+        Ok((Params::problem(self)?, Vec::new()))
+    }
 }
 
 /// Runs the scenario: energy, power and the requested metrics on the time grid.
-pub fn simulate(p: &Params) -> Result<Trajectory> {
-    simulate_with_progress(p, &mut |_| {})
+pub fn simulate(p: &Params) -> Result<Run> {
+    simulate_with_progress(p, &mut crate::simulation::Silent)
 }
 
-/// [`simulate`] with a progress callback (see [`simulation::run_with_progress`]).
-pub fn simulate_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Trajectory> {
-    simulation::run_with_progress(&p.problem()?, &p.time, &p.solver, &p.output, progress)
+/// [`simulate`] with progress reports, without a memory limit.
+pub fn simulate_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<Run> {
+    use super::Model;
+    Checked::new(p.clone())?.run(u64::MAX, progress)
 }

@@ -28,6 +28,19 @@ pub fn power_constant() -> (f64, f64) {
     (x, x.sin().powi(2) / x)
 }
 
+/// Eq. (31)'s large-bath prefactor of the power: P_max / (B A √N N_B^{3/2}), which Eq. (31)
+/// predicts to be κ ([`power_constant`]) for every N_B when N ≫ N_B, the battery starts
+/// empty and the charger holds n = N_B excitations.
+pub fn eq31_prefactor(p_max: f64, n: u32, n_b: u32) -> f64 {
+    p_max / ((n as f64).sqrt() * (n_b as f64).powf(1.5))
+}
+
+/// The thermodynamic-limit β of Table I: κ √N (the paper prints 0.72 √N), the β of the
+/// fit ln P_max = 1.5 ln N_B + ln β that Eq. (31) predicts.
+pub fn thermodynamic_limit_beta(n: u32) -> f64 {
+    power_constant().1 * (n as f64).sqrt()
+}
+
 /// The single-central-spin battery (N_B = 1) started in |↓⟩ ⊗ |k⟩: a two-level problem
 /// on {|↓⟩|k⟩, |↑⟩|k−1⟩} (Eq. A1).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -78,6 +78,14 @@ pub struct LossParts {
     pub mean_q: f64,
 }
 
+impl LossParts {
+    /// The numerator W_n (1 − c̄)(1 − q̄) of Eq. (11)'s charging term: 0 on a plateau
+    /// where nothing is gained by charging (e.g. the corner c = q = 1).
+    pub fn charging_gain(&self) -> f64 {
+        self.ergotropy * (1.0 - self.mean_c) * (1.0 - self.mean_q)
+    }
+}
+
 /// The loss of Eq. (11) as an [`Objective`] over the free (c, q) pairs, in batch order
 /// (c₁, q₁, c₂, q₂, …):
 ///
@@ -456,8 +464,11 @@ mod tests {
         let p = Params {
             levels: 30,
             stream: loss.stream(&[0.5, 0.2]).unwrap(),
-            collisions: 50,
-            grid: (40..=50).collect(),
+            collisions: crate::models::micromaser::CollisionGrid {
+                number: 50,
+                grid_points: 2,
+                grid: (40..=50).collect(),
+            },
             ..Params::default()
         };
         let t = simulate(&p).unwrap();

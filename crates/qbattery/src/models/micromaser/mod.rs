@@ -22,8 +22,10 @@ pub use loss::{LossBatch, LossParams, LossParts, StreamLoss};
 
 use faer::Side;
 
+use super::model::{Description, Engine, Parameters};
 use crate::dynamics::ladder::{GaugedState, LadderCollision};
-use crate::simulation::Trajectory;
+use crate::simulation::memory::dense_bytes;
+use crate::simulation::{Estimate, Method, Progress, Run, Silent};
 use crate::{c64, Error, Mat, Result, Warning};
 /// The coupling g (with τ = 1): a number, or g = Qπ/√m for a trapping-chamber value
 /// (fine-tuned for integer m, Eq. (7); m = m₀ + ε otherwise, Eq. (9)).
@@ -112,16 +114,51 @@ pub struct Params {
     pub g: Coupling,
     /// The qubit stream: batches in order; the last may omit `count` to fill the run.
     pub stream: Vec<Batch>,
-    /// Number of collisions k (≥ 1).
-    pub collisions: usize,
-    /// Points of the log-spaced output grid in k (≥ 2; k = 0 is added), unless `grid` is given.
-    pub grid_points: usize,
-    /// Explicit output grid of collision numbers (increasing, ≤ `collisions`); empty: log-spaced.
-    pub grid: Vec<usize>,
+    /// The collisions and the output grid (the `[collisions]` table).
+    pub collisions: CollisionGrid,
     /// Initial Fock state |n₀⟩ of the cavity (< N_c).
     pub initial_fock: usize,
+    /// Diagnostics (the `[output]` table).
+    pub output: CollisionOutput,
+}
+
+/// How many collisions, and where the figures are sampled: the `[collisions]` table,
+/// the collision-model counterpart of `[time]`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollisionGrid {
+    /// Number of collisions k (≥ 1).
+    pub number: usize,
+    /// Points of the log-spaced output grid in k (≥ 2; k = 0 is added), unless `grid` is given.
+    pub grid_points: usize,
+    /// Explicit output grid of collision numbers (increasing, ≤ `number`); empty: log-spaced.
+    pub grid: Vec<usize>,
+}
+
+impl Default for CollisionGrid {
+    fn default() -> Self {
+        Self {
+            number: 100_000,
+            grid_points: 200,
+            grid: Vec::new(),
+        }
+    }
+}
+
+/// The micromaser's `[output]` table.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollisionOutput {
     /// Warn when the top Fock level holds more than this population (in [0, 1)).
     pub cutoff_tolerance: f64,
+}
+
+impl Default for CollisionOutput {
+    fn default() -> Self {
+        Self {
+            cutoff_tolerance: 1e-6,
+        }
+    }
 }
 
 impl Default for Params {
@@ -136,11 +173,9 @@ impl Default for Params {
                 c: 0.390,
                 q: 0.168,
             }],
-            collisions: 100_000,
-            grid_points: 200,
-            grid: Vec::new(),
+            collisions: CollisionGrid::default(),
             initial_fock: 0,
-            cutoff_tolerance: 1e-6,
+            output: CollisionOutput::default(),
         }
     }
 }
@@ -153,8 +188,9 @@ impl Params {
             return Err(Error::invalid("levels", self.levels, "≥ 2"));
         }
         self.g.validate("g")?;
-        if self.collisions == 0 {
-            return Err(Error::invalid("collisions", self.collisions, "≥ 1"));
+        let grid = &self.collisions;
+        if grid.number == 0 {
+            return Err(Error::invalid("collisions.number", grid.number, "≥ 1"));
         }
         if self.initial_fock >= self.levels {
             return Err(Error::invalid(
@@ -163,29 +199,33 @@ impl Params {
                 format!("< levels = {}", self.levels),
             ));
         }
-        if !(0.0..1.0).contains(&self.cutoff_tolerance) {
+        if !(0.0..1.0).contains(&self.output.cutoff_tolerance) {
             return Err(Error::invalid(
-                "cutoff_tolerance",
-                self.cutoff_tolerance,
+                "output.cutoff_tolerance",
+                self.output.cutoff_tolerance,
                 "in [0, 1)",
             ));
         }
-        if self.grid.is_empty() && self.grid_points < 2 {
-            return Err(Error::invalid("grid_points", self.grid_points, "≥ 2"));
-        }
-        if let Some(w) = self.grid.windows(2).find(|w| w[1] <= w[0]) {
+        if grid.grid.is_empty() && grid.grid_points < 2 {
             return Err(Error::invalid(
-                "grid",
+                "collisions.grid_points",
+                grid.grid_points,
+                "≥ 2",
+            ));
+        }
+        if let Some(w) = grid.grid.windows(2).find(|w| w[1] <= w[0]) {
+            return Err(Error::invalid(
+                "collisions.grid",
                 format!("… {}, {} …", w[0], w[1]),
                 "strictly increasing",
             ));
         }
-        if let Some(&last) = self.grid.last() {
-            if last > self.collisions {
+        if let Some(&last) = grid.grid.last() {
+            if last > grid.number {
                 return Err(Error::invalid(
-                    "grid",
+                    "collisions.grid",
                     last,
-                    format!("≤ collisions = {}", self.collisions),
+                    format!("≤ collisions.number = {}", grid.number),
                 ));
             }
         }
@@ -212,7 +252,7 @@ impl Params {
                     return Err(Error::invalid(format!("{field}.count"), n, "≥ 1"))
                 }
                 Some(n) => n,
-                None if last => self.collisions.saturating_sub(total),
+                None if last => self.collisions.number.saturating_sub(total),
                 None => {
                     return Err(Error::invalid(
                         format!("{field}.count"),
@@ -222,13 +262,13 @@ impl Params {
                 }
             };
             total += count;
-            if total > self.collisions {
+            if total > self.collisions.number {
                 return Err(Error::invalid(
                     format!("{field}.count"),
                     count,
                     format!(
-                        "such that the stream has at most collisions = {} qubits",
-                        self.collisions
+                        "such that the stream has at most collisions.number = {} qubits",
+                        self.collisions.number
                     ),
                 ));
             }
@@ -236,13 +276,13 @@ impl Params {
                 out.push((count, b.q, coherence(b.c, b.q)));
             }
         }
-        if total < self.collisions {
+        if total < self.collisions.number {
             return Err(Error::invalid(
                 "stream",
                 format!("{total} qubits"),
                 format!(
                     "{} (omit the last batch's count to repeat it)",
-                    self.collisions
+                    self.collisions.number
                 ),
             ));
         }
@@ -253,16 +293,17 @@ impl Params {
     /// `collisions` (rounded, duplicates removed), always with k = 0 first.
     pub fn output_grid(&self) -> Vec<usize> {
         let mut g = vec![0];
-        if !self.grid.is_empty() {
-            g.extend(self.grid.iter().copied().filter(|&k| k > 0));
+        let grid = &self.collisions;
+        if !grid.grid.is_empty() {
+            g.extend(grid.grid.iter().copied().filter(|&k| k > 0));
             return g;
         }
-        let top = (self.collisions as f64).ln();
-        for i in 0..self.grid_points {
-            let k = (top * i as f64 / (self.grid_points - 1) as f64)
+        let top = (grid.number as f64).ln();
+        for i in 0..grid.grid_points {
+            let k = (top * i as f64 / (grid.grid_points - 1) as f64)
                 .exp()
                 .round() as usize;
-            let k = k.clamp(1, self.collisions);
+            let k = k.clamp(1, grid.number);
             if *g.last().expect("grid starts with 0") < k {
                 g.push(k);
             }
@@ -320,18 +361,18 @@ pub(crate) fn spectrum(r: &GaugedState, vectors: bool) -> Result<(Vec<f64>, Opti
     Ok((vals, vectors.then(|| eig.U().to_owned())))
 }
 
-/// A finished run: the trajectory and the final state.
+/// A finished collision run: the common result, the final state and the chambers.
 #[derive(Debug, Clone)]
-pub struct Run {
+pub struct CollisionRun {
     /// Series on the grid "collisions", scalars, solver record, warnings.
-    pub trajectory: Trajectory,
+    pub trajectory: Run,
     /// Final cavity state in the real gauge.
     pub state: GaugedState,
     /// The trapping chambers of g.
     pub chambers: Chambers,
 }
 
-impl Run {
+impl CollisionRun {
     /// The number of levels N_c.
     pub fn levels(&self) -> usize {
         self.chambers.levels
@@ -355,17 +396,19 @@ impl Run {
 /// `final_purity`, `final_chamber_<Q>`, `max_top_population`, `g`, `chamber_boundary_<Q>`.
 /// Warns with [`Warning::CutoffPopulation`] when the top level ever holds more than
 /// `cutoff_tolerance` on the grid.
-pub fn run(p: &Params) -> Result<Run> {
-    run_with_progress(p, &mut |_| {})
+pub fn run(p: &Params) -> Result<CollisionRun> {
+    run_with_progress(p, &mut Silent)
 }
 
 /// Collisions between two calls of the progress callback of [`run_with_progress`].
 pub const PROGRESS_EVERY: usize = 4096;
 
-/// [`run`], calling `progress(k)` every [`PROGRESS_EVERY`] collisions and after the last
+/// [`run`], reporting `advance(k)` every [`PROGRESS_EVERY`] collisions and after the last
 /// (e.g. to advance a progress bar).
-pub fn run_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<Run> {
+pub fn run_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<CollisionRun> {
+    let clock = std::time::Instant::now();
     p.validate()?;
+    progress.start("collisions", p.collisions.number);
     let d = p.levels;
     let g = p.g.value();
     let lc = LadderCollision::jaynes_cummings(d, g)?;
@@ -401,12 +444,16 @@ pub fn run_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<
                 next_sample += 1;
             }
             if k % PROGRESS_EVERY == 0 {
-                progress(k);
+                progress.advance(k);
             }
         }
     }
-    progress(k);
-    let mut t = Trajectory::new("collisions", grid.iter().map(|&k| k as f64).collect());
+    progress.advance(k);
+    let mut t = Run::new(
+        "collisions",
+        grid.iter().map(|&k| k as f64).collect(),
+        Method::LadderCollisions,
+    );
     let last = |v: &[f64]| *v.last().expect("the grid holds k = 0");
     t.scalars.insert("final_energy".into(), last(&energy));
     t.scalars.insert("final_ergotropy".into(), last(&ergotropy));
@@ -427,34 +474,89 @@ pub fn run_with_progress(p: &Params, progress: &mut dyn FnMut(usize)) -> Result<
         t.push_series(&format!("chamber_{}", i + 1), s);
     }
     t.push_series("top_population", top);
-    if max_top > p.cutoff_tolerance {
+    if max_top > p.output.cutoff_tolerance {
         t.warnings.push(Warning::CutoffPopulation {
             mode: "cavity".into(),
             top_population: max_top,
-            tolerance: p.cutoff_tolerance,
+            tolerance: p.output.cutoff_tolerance,
         });
     }
     t.record(
-        "method",
+        "method_detail",
         "ladder collision kernel (real gauge), O(N_c²) per collision",
     );
     t.record("levels", d);
-    t.record("collisions", p.collisions);
+    t.record("collisions", p.collisions.number);
     t.record(
         "truncation",
         "exp of the truncated generator: |N_c−1, e⟩ uncoupled, trace exact",
     );
     t.final_modes.push(("cavity".into(), r.to_density()));
-    Ok(Run {
+    t.wall_seconds = clock.elapsed().as_secs_f64();
+    Ok(CollisionRun {
         trajectory: t,
         state: r,
         chambers,
     })
 }
 
-/// [`run`]'s trajectory (the CLI uses [`run_with_progress`] for its progress bar).
-pub fn simulate(p: &Params) -> Result<Trajectory> {
+/// [`run`]'s common result.
+pub fn simulate(p: &Params) -> Result<Run> {
     run(p).map(|r| r.trajectory)
+}
+
+impl Params {
+    /// The collision kernel's memory: two gauged states and the dense eigen-decomposition
+    /// of each sample.
+    fn memory(&self) -> Estimate {
+        let mut e = Estimate::default();
+        e.add(
+            "cavity states and their eigen-decomposition",
+            4 * dense_bytes(self.levels),
+        );
+        e
+    }
+}
+
+impl Parameters for Params {
+    const NAME: &'static str = "micromaser";
+    const ABOUT: &'static str =
+        "a cavity charged by a stream of qubits, one collision each (paper 001)";
+
+    fn validate(&self) -> Result<()> {
+        Params::validate(self)
+    }
+}
+
+impl Engine for Params {
+    fn describe(&self, _memory_limit: u64) -> Result<Description> {
+        let p = self;
+        Ok(Description {
+            model: Params::NAME,
+            space: format!(
+                "cavity: mode({} levels), met by one fresh qubit per collision",
+                p.levels
+            ),
+            dimension: Some(p.levels),
+            symmetry: "none needed: the collision unitary is block diagonal on {|n,e⟩, |n+1,g⟩}"
+                .into(),
+            evolved_in: None,
+            blocks: Vec::new(),
+            method: Some(Method::LadderCollisions),
+            method_detail: Some(format!(
+                "O(N_c²) per collision, {} collisions",
+                p.collisions.number
+            )),
+            memory: p.memory(),
+            notes: Vec::new(),
+        })
+    }
+
+    fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
+        let p = self;
+        p.memory().check(memory_limit, "lower `levels`")?;
+        run_with_progress(p, progress).map(|r| r.trajectory)
+    }
 }
 
 #[cfg(test)]
@@ -466,8 +568,11 @@ mod tests {
             levels,
             g,
             stream: vec![Batch { count: None, c, q }],
-            collisions,
-            grid_points: 20,
+            collisions: CollisionGrid {
+                number: collisions,
+                grid_points: 20,
+                grid: Vec::new(),
+            },
             ..Params::default()
         }
     }
@@ -575,8 +680,11 @@ mod tests {
             .validate("g")
             .is_err());
         let p = Params {
-            collisions: 1000,
-            grid_points: 4,
+            collisions: CollisionGrid {
+                number: 1000,
+                grid_points: 4,
+                grid: Vec::new(),
+            },
             ..Params::default()
         };
         assert_eq!(p.output_grid(), vec![0, 1, 10, 100, 1000]);

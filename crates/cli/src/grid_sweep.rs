@@ -1,0 +1,354 @@
+//! `qbattery sweep SCENARIO --axis key=start:stop:n [--axis key=v1,v2,…] --out DIR`: a grid
+//! over any scenario keys of any model, run through the registry, points in parallel,
+//! each finished point appended to `DIR/checkpoint.jsonl` at once (so a sweep killed at any
+//! moment, even by `kill -9`, resumes with no point lost, duplicated or recomputed); then
+//! `sweep.csv` (the axes and every point's summary scalars), `sweep.json` (axes, labels,
+//! failures, provenance) and a line plot (1-D) or heatmap (2-D) of each scalar in `plots/`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use qbattery::simulation::{memory, Silent};
+use serde::{Deserialize, Serialize};
+
+use crate::output::{Provenance, RunDir};
+use crate::plot::{heatmap, line_plot, Heatmap, LinePlot, Series};
+use crate::sweep::run_sweep;
+
+/// One axis of a sweep: a scenario key and its values (TOML literals).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Axis {
+    /// The dotted scenario key, e.g. `coupling.g`.
+    pub key: String,
+    /// The values, as written in a `--set key=value`.
+    pub values: Vec<String>,
+}
+
+/// Most points in one sweep.
+const MAX_POINTS: usize = 1_000_000;
+
+impl Axis {
+    /// Parses `key=start:stop:n` (n evenly spaced numbers, both ends included) or
+    /// `key=v1,v2,…` (any TOML values, e.g. `coupling.kind=rabi,jaynes_cummings`).
+    pub fn parse(text: &str) -> Result<Self> {
+        let (key, spec) = text
+            .split_once('=')
+            .with_context(|| format!("--axis {text}: expected key=start:stop:n or key=v1,v2,…"))?;
+        let key = key.trim().to_string();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            bail!("--axis {text}: the key must be a dotted path such as `coupling.g`");
+        }
+        let parts: Vec<&str> = spec.split(':').collect();
+        let values = if parts.len() == 3 {
+            let num = |s: &str, what: &str| -> Result<f64> {
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .with_context(|| format!("--axis {text}: {what} `{s}` is not a finite number"))
+            };
+            let (a, b) = (num(parts[0], "start")?, num(parts[1], "stop")?);
+            let n: usize = parts[2]
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&n| n >= 1)
+                .with_context(|| {
+                    format!("--axis {text}: n `{}` must be a whole number ≥ 1", parts[2])
+                })?;
+            let integers = [parts[0], parts[1]]
+                .iter()
+                .all(|s| s.trim().parse::<i64>().is_ok());
+            let step = if n > 1 { (b - a) / (n - 1) as f64 } else { 0.0 };
+            if integers && n > 1 && (step.fract() != 0.0) {
+                bail!("--axis {text}: integer ends with a non-integer step {step}; write the ends as decimals (e.g. {a:.1}) for a real axis");
+            }
+            (0..n)
+                .map(|i| {
+                    let v = a + step * i as f64;
+                    if integers {
+                        format!("{}", v.round() as i64)
+                    } else {
+                        format!("{v:?}")
+                    }
+                })
+                .collect()
+        } else {
+            spec.split(',')
+                .map(|v| v.trim().to_string())
+                .collect::<Vec<_>>()
+        };
+        if values.iter().any(String::is_empty) {
+            bail!("--axis {text}: an empty value");
+        }
+        Ok(Self { key, values })
+    }
+
+    /// Each value as a number for tables and plots (its position when it is not numeric).
+    fn coordinates(&self) -> (Vec<f64>, bool) {
+        let parsed: Vec<Option<f64>> = self
+            .values
+            .iter()
+            .map(|v| match v.as_str() {
+                "true" => Some(1.0),
+                "false" => Some(0.0),
+                _ => v.parse::<f64>().ok(),
+            })
+            .collect();
+        if parsed.iter().all(Option::is_some) {
+            (
+                parsed
+                    .into_iter()
+                    .map(|v| v.expect("all numeric"))
+                    .collect(),
+                true,
+            )
+        } else {
+            ((0..self.values.len()).map(|i| i as f64).collect(), false)
+        }
+    }
+}
+
+/// A sweep point: every override that defines it (the base `--set`s, then the axes').
+#[derive(Debug, Clone, Serialize)]
+struct Point {
+    set: Vec<String>,
+}
+
+/// What a point leaves in the checkpoint: its summary scalars (null for a non-finite one)
+/// and its warnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PointResult {
+    scalars: BTreeMap<String, Option<f64>>,
+    warnings: Vec<String>,
+}
+
+/// Runs the sweep; see the module documentation.
+pub fn run(
+    scenario: &Path,
+    axes: &[Axis],
+    overrides: &[String],
+    out: &Path,
+    max_memory: Option<u64>,
+) -> Result<()> {
+    let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+    if axes.is_empty() {
+        bail!("a sweep needs at least one --axis key=start:stop:n or key=v1,v2,…");
+    }
+    if let Some(dup) = axes
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| axes[..i].iter().any(|b| b.key == a.key).then_some(&a.key))
+    {
+        bail!("--axis {dup} is given twice");
+    }
+    let count = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+        .filter(|&n| n <= MAX_POINTS)
+        .with_context(|| format!("the grid has more than {MAX_POINTS} points"))?;
+    let text = crate::scenario::read(Some(scenario))?;
+    // Every point is read and checked before any runs: bad input stops the sweep at once.
+    let mut points = Vec::with_capacity(count);
+    for index in 0..count {
+        let mut set = overrides.to_vec();
+        let mut rest = index;
+        for a in axes.iter().rev() {
+            set.push(format!("{}={}", a.key, a.values[rest % a.values.len()]));
+            rest /= a.values.len();
+        }
+        set[overrides.len()..].reverse();
+        let model = qbattery::scenario::load(&text, &set).with_context(|| {
+            format!(
+                "in {}, sweep point #{index} ({})",
+                scenario.display(),
+                set[overrides.len()..].join(" ")
+            )
+        })?;
+        drop(model);
+        points.push(Point { set });
+    }
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let limit = memory::limit(max_memory) / threads;
+    let dir = RunDir::create(out)?;
+    let results = run_sweep(
+        "sweep",
+        &points,
+        &dir.path().join("checkpoint.jsonl"),
+        |p| {
+            let model = qbattery::scenario::load(&text, &p.set)?;
+            let run = model.run(limit, &mut Silent)?;
+            Ok(PointResult {
+                scalars: run
+                    .summary_scalars()
+                    .into_iter()
+                    .map(|(k, v)| (k, v.is_finite().then_some(v)))
+                    .collect(),
+                warnings: run.warnings.iter().map(|w| w.to_string()).collect(),
+            })
+        },
+    )?;
+    prov.finish();
+    write_outputs(&dir, scenario, axes, &points, &results, &prov)?;
+    let warned = results.iter().filter(|r| !r.warnings.is_empty()).count();
+    if warned > 0 {
+        eprintln!("warning: {warned} of {count} points have warnings (see sweep.json)");
+    }
+    eprintln!(
+        "qbattery: sweep of {count} points written to {} ({:.2} s)",
+        dir.path().display(),
+        prov.wall_seconds
+    );
+    Ok(())
+}
+
+fn write_outputs(
+    dir: &RunDir,
+    scenario: &Path,
+    axes: &[Axis],
+    points: &[Point],
+    results: &[PointResult],
+    prov: &Provenance,
+) -> Result<()> {
+    let names: BTreeSet<&String> = results.iter().flat_map(|r| r.scalars.keys()).collect();
+    let coords: Vec<(Vec<f64>, bool)> = axes.iter().map(Axis::coordinates).collect();
+    // The coordinate of point i on axis k (axis 0 varies slowest).
+    let strides: Vec<usize> = (0..axes.len())
+        .map(|k| axes[k + 1..].iter().map(|a| a.values.len()).product())
+        .collect();
+    let at = |i: usize, k: usize| (i / strides[k]) % axes[k].values.len();
+    let mut columns: Vec<(String, Vec<f64>)> = axes
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            (
+                a.key.clone(),
+                (0..points.len()).map(|i| coords[k].0[at(i, k)]).collect(),
+            )
+        })
+        .collect();
+    for name in &names {
+        columns.push((
+            (*name).clone(),
+            results
+                .iter()
+                .map(|r| r.scalars.get(*name).copied().flatten().unwrap_or(f64::NAN))
+                .collect(),
+        ));
+    }
+    let table: Vec<(&str, &[f64])> = columns
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    dir.write_csv("sweep.csv", &table)?;
+    let mut notes = Vec::new();
+    let plottable = |k: usize| {
+        coords[k].0.windows(2).all(|w| w[1] > w[0]) || coords[k].0.windows(2).all(|w| w[1] < w[0])
+    };
+    let column = |name: &str| {
+        &columns
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("a column per scalar")
+            .1
+    };
+    for name in &names {
+        let z = column(name);
+        let stem = dir.path().join("plots").join(name.as_str());
+        match axes.len() {
+            1 => {
+                line_plot(
+                    &stem,
+                    &LinePlot {
+                        title: format!("{name} vs {}", axes[0].key),
+                        x_label: axes[0].key.clone(),
+                        y_label: name.replace('_', " "),
+                        series: vec![Series {
+                            label: (*name).clone(),
+                            x: coords[0].0.clone(),
+                            y: z.clone(),
+                        }],
+                        log_x: false,
+                        log_y: false,
+                    },
+                )
+                .with_context(|| format!("plotting {name}"))?;
+            }
+            2 if plottable(0)
+                && plottable(1)
+                && axes[0].values.len() > 1
+                && axes[1].values.len() > 1 =>
+            {
+                if z.iter().all(|v| !v.is_finite()) {
+                    notes.push(format!("{name}: no finite value, not plotted"));
+                    continue;
+                }
+                let (nx, ny) = (axes[0].values.len(), axes[1].values.len());
+                let grid: Vec<Vec<f64>> = (0..ny)
+                    .map(|iy| (0..nx).map(|ix| z[ix * ny + iy]).collect())
+                    .collect();
+                heatmap(
+                    &stem,
+                    &Heatmap {
+                        title: name.to_string(),
+                        x_label: axes[0].key.clone(),
+                        y_label: axes[1].key.clone(),
+                        z_label: name.replace('_', " "),
+                        x: coords[0].0.clone(),
+                        y: coords[1].0.clone(),
+                        z: grid,
+                    },
+                )
+                .with_context(|| format!("plotting {name}"))?;
+            }
+            _ => {
+                notes.push(format!("{name}: not plotted (plots are drawn for 1-D sweeps and 2-D sweeps over monotonic axes with ≥ 2 values each)"));
+            }
+        }
+    }
+    let warnings: Vec<serde_json::Value> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.warnings.is_empty())
+        .map(|(i, r)| serde_json::json!({ "point": i, "set": points[i].set, "warnings": r.warnings }))
+        .collect();
+    let labels: serde_json::Map<String, serde_json::Value> = axes
+        .iter()
+        .zip(&coords)
+        .filter(|(_, c)| !c.1)
+        .map(|(a, _)| (a.key.clone(), serde_json::json!(a.values)))
+        .collect();
+    dir.write_json(
+        "sweep.json",
+        &serde_json::json!({
+            "scenario": scenario,
+            "axes": axes,
+            "points": points.len(),
+            "axis_labels": labels,
+            "warnings": warnings,
+            "notes": notes,
+            "provenance": prov,
+        }),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_parse_ranges_and_lists() {
+        let a = Axis::parse("coupling.g=0.0:1.0:5").unwrap();
+        assert_eq!(a.values, ["0.0", "0.25", "0.5", "0.75", "1.0"]);
+        let b = Axis::parse("chain.sites=2:6:3").unwrap();
+        assert_eq!(b.values, ["2", "4", "6"]);
+        assert!(Axis::parse("chain.sites=2:5:3").is_err());
+        let c = Axis::parse("coupling.kind=rabi,jaynes_cummings").unwrap();
+        assert_eq!(c.coordinates(), (vec![0.0, 1.0], false));
+        assert!(Axis::parse("g").is_err());
+        assert!(Axis::parse("g=0:1:0").is_err());
+        assert!(Axis::parse("g=a:1:3").is_err());
+    }
+}

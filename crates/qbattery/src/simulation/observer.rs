@@ -1,0 +1,384 @@
+//! Observers: the metrics of a state on the run's subspace, computed on the fly from the
+//! battery's reduced state (its eigen-decomposition taken once per sample and shared by
+//! every spectral metric), and the truncation diagnostics of every boson mode.
+
+use faer::Side;
+
+use crate::error::{Error, Result, Warning};
+use crate::metrics::spectrum::{hermitian_eigenvalues, DENSITY_TOL};
+use crate::metrics::{energy, entropy, ergotropy, negativity, steering};
+use crate::sector::Subspace;
+use crate::space::Subsystem;
+use crate::{c64, Mat, MatRef};
+
+use super::plan::Plan;
+use super::problem::Problem;
+use super::run::Run;
+use super::settings::{Metric, OutputSettings};
+
+/// The metrics of one state.
+pub(crate) struct Sample {
+    /// Stored energy E = Tr[H_B ρ_B] − E(0).
+    pub(crate) energy: f64,
+    /// One value per column of [`Observer::columns`].
+    pub(crate) values: Vec<f64>,
+    top_level: Vec<f64>,
+    /// Reduced states of the modes; kept for the last sample only (see [`push_sample`]).
+    modes: Vec<Mat<c64>>,
+}
+
+/// Appends `s`, dropping the mode states of the sample before it: only the final ones
+/// are reported.
+pub(crate) fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
+    if let Some(prev) = samples.last_mut() {
+        prev.modes.clear();
+    }
+    samples.push(s);
+}
+
+/// H_B's eigenspaces: eigenvectors (columns) and, per eigenspace, its level and columns.
+struct Eigenspaces {
+    vectors: Mat<c64>,
+    groups: Vec<(f64, std::ops::Range<usize>)>,
+}
+
+/// Relative tolerance grouping H_B's eigenvalues into eigenspaces.
+const LEVEL_TOL: f64 = 1e-9;
+
+impl Eigenspaces {
+    fn new(h_b: MatRef<'_, c64>) -> Result<Self> {
+        let evd = h_b
+            .self_adjoint_eigen(Side::Lower)
+            .map_err(|e| Error::LinearAlgebra {
+                context: "eigen-decomposition of H_B (eigen_populations)".into(),
+                detail: format!("{e:?}"),
+            })?;
+        let d = h_b.nrows();
+        let values: Vec<f64> = (0..d).map(|k| evd.S()[k].re).collect();
+        let scale = values.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let mut groups: Vec<(f64, std::ops::Range<usize>)> = Vec::new();
+        for (k, &v) in values.iter().enumerate() {
+            match groups.last_mut() {
+                Some((_, r)) if v - values[k - 1] <= LEVEL_TOL * scale => r.end = k + 1,
+                _ => groups.push((v, k..k + 1)),
+            }
+        }
+        for (level, r) in &mut groups {
+            *level = values[r.clone()].iter().sum::<f64>() / r.len() as f64;
+        }
+        Ok(Self {
+            vectors: evd.U().to_owned(),
+            groups,
+        })
+    }
+
+    fn populations(&self, rho: MatRef<'_, c64>) -> Vec<f64> {
+        let u = &self.vectors;
+        let rho_u = rho * u;
+        self.groups
+            .iter()
+            .map(|(_, r)| {
+                r.clone()
+                    .map(|k| {
+                        (0..u.nrows())
+                            .map(|i| (u[(i, k)].conj() * rho_u[(i, k)]).re)
+                            .sum::<f64>()
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+}
+
+/// Computes metrics from states on the run's subspace.
+pub(crate) struct Observer<'a> {
+    problem: &'a Problem,
+    subspace: &'a Subspace,
+    metrics: Vec<Metric>,
+    /// Names of the columns other than energy and power, in the order of `Sample::values`.
+    columns: Vec<String>,
+    h_b: Mat<c64>,
+    /// The lowest dim(ρ_B) battery levels, ascending (see `Battery::full_spectrum`).
+    spectrum: Vec<f64>,
+    /// Spread of the battery spectrum: the largest ergotropy a state can have.
+    spread: f64,
+    e0: f64,
+    modes: Vec<(usize, usize)>,
+    pair: Option<[usize; 2]>,
+    entropy_sites: Vec<usize>,
+    eigenspaces: Option<Eigenspaces>,
+    cutoff_tolerance: f64,
+}
+
+impl<'a> Observer<'a> {
+    pub(crate) fn new(
+        problem: &'a Problem,
+        plan: &'a Plan,
+        output: &OutputSettings,
+    ) -> Result<Self> {
+        let b = &problem.battery;
+        let h_b = b.hamiltonian.build(&Subspace::full(&b.space)?)?.to_dense();
+        let own = hermitian_eigenvalues(h_b.as_ref(), "H_B")?;
+        let mut full = b.full_spectrum.clone().unwrap_or_else(|| own.clone());
+        full.sort_by(f64::total_cmp);
+        let spread = (full[full.len() - 1] - full[0]).max(f64::MIN_POSITIVE);
+        full.truncate(h_b.nrows());
+        let modes: Vec<(usize, usize)> = problem
+            .space
+            .sites()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.subsystem {
+                Subsystem::Mode { levels } => Some((i, levels)),
+                _ => None,
+            })
+            .collect();
+        let eigenspaces = if output.metrics.contains(&Metric::EigenPopulations) {
+            Some(Eigenspaces::new(h_b.as_ref())?)
+        } else {
+            None
+        };
+        let sites = problem.space.sites();
+        let mut columns = Vec::new();
+        for m in &output.metrics {
+            match m {
+                Metric::Energy | Metric::Power => {}
+                Metric::Photons if modes.len() == 1 => columns.push("photons".to_string()),
+                Metric::Photons => columns.extend(
+                    modes
+                        .iter()
+                        .map(|&(s, _)| format!("photons_{}", sites[s].name)),
+                ),
+                Metric::Entropy => {
+                    columns.push("entropy".into());
+                    columns.extend(
+                        plan.entropy_sites
+                            .iter()
+                            .map(|&s| format!("entropy_{}", sites[s].name)),
+                    );
+                }
+                Metric::EigenPopulations => columns.extend(
+                    (0..eigenspaces.as_ref().map_or(0, |e| e.groups.len()))
+                        .map(|k| format!("eigen_population_{k}")),
+                ),
+                other => columns.push(other.name().to_string()),
+            }
+        }
+        let mut obs = Self {
+            problem,
+            subspace: &plan.subspace,
+            metrics: output.metrics.clone(),
+            columns,
+            h_b,
+            spectrum: full,
+            spread,
+            e0: 0.0,
+            modes,
+            pair: plan.pair,
+            entropy_sites: plan.entropy_sites.clone(),
+            eigenspaces,
+            cutoff_tolerance: output.cutoff_tolerance,
+        };
+        let subspace = &plan.subspace;
+        let rho_b0 = if problem.initial.is_pure() {
+            subspace.reduce_ket(&problem.initial.ket_on(subspace)?, &b.sites)?
+        } else {
+            subspace.reduce_density(problem.initial.density_on(subspace)?.as_ref(), &b.sites)?
+        };
+        obs.e0 = energy::expectation(rho_b0.as_ref(), obs.h_b.as_ref())?;
+        Ok(obs)
+    }
+
+    /// The stored energy of a pure state (for the exact refinement of the maxima).
+    pub(crate) fn energy_of_ket(&self, psi: &[c64]) -> Result<f64> {
+        let rho_b = self.subspace.reduce_ket(psi, &self.problem.battery.sites)?;
+        Ok(energy::expectation(rho_b.as_ref(), self.h_b.as_ref())? - self.e0)
+    }
+
+    pub(crate) fn observe_ket(&self, psi: &[c64]) -> Result<Sample> {
+        let reduce = |sites: &[usize]| self.subspace.reduce_ket(psi, sites);
+        let global = || -> Result<Mat<c64>> {
+            Ok(crate::states::ket_to_density(
+                &self.subspace.embed_ket(psi)?,
+            ))
+        };
+        self.sample(&reduce, global)
+    }
+
+    pub(crate) fn observe_density(&self, rho: MatRef<'_, c64>) -> Result<Sample> {
+        let reduce = |sites: &[usize]| self.subspace.reduce_density(rho, sites);
+        self.sample(&reduce, || self.subspace.embed_density(rho))
+    }
+
+    fn sample(
+        &self,
+        reduce: &dyn Fn(&[usize]) -> Result<Mat<c64>>,
+        global: impl FnOnce() -> Result<Mat<c64>>,
+    ) -> Result<Sample> {
+        let rho_b = reduce(&self.problem.battery.sites)?;
+        let modes = self
+            .modes
+            .iter()
+            .map(|&(s, _)| reduce(&[s]))
+            .collect::<Result<Vec<_>>>()?;
+        let absolute = energy::expectation(rho_b.as_ref(), self.h_b.as_ref())?;
+        let e = absolute - self.e0;
+        // ρ_B's spectrum, once, for every spectral metric.
+        let spectral = self.metrics.iter().any(|m| {
+            matches!(
+                m,
+                Metric::Ergotropy
+                    | Metric::NormalizedErgotropy
+                    | Metric::Efficiency
+                    | Metric::Entropy
+            )
+        });
+        let spectrum = if spectral {
+            let r = hermitian_eigenvalues(rho_b.as_ref(), "ρ_B")?;
+            if r.first().is_some_and(|&x| x < -DENSITY_TOL) {
+                return Err(Error::invalid(
+                    "smallest eigenvalue of ρ_B",
+                    r[0],
+                    format!(
+                        "≥ −{DENSITY_TOL:.0e}: the solver lost positivity; tighten solver.rtol"
+                    ),
+                ));
+            }
+            r
+        } else {
+            Vec::new()
+        };
+        let ergotropy_now = || {
+            (absolute - ergotropy::passive_energy_of_spectra(&spectrum, &self.spectrum)).max(0.0)
+        };
+        let mut values = Vec::with_capacity(self.columns.len());
+        let mut global = Some(global);
+        let mut pair_state: Option<Mat<c64>> = None;
+        for m in &self.metrics {
+            match m {
+                Metric::Energy | Metric::Power => {}
+                Metric::Ergotropy => values.push(ergotropy_now()),
+                Metric::NormalizedErgotropy => values.push(ergotropy_now() / self.spread),
+                Metric::Efficiency => {
+                    let w = ergotropy_now();
+                    // η = W/E, defined as 0 where nothing is stored (t = 0).
+                    values.push(if e > 1e-12 * self.spread { w / e } else { 0.0 });
+                }
+                Metric::Purity => values.push(entropy::purity(rho_b.as_ref())),
+                Metric::Entropy => {
+                    values.push(entropy::entropy_of_spectrum(&spectrum));
+                    for &s in &self.entropy_sites {
+                        values.push(entropy::von_neumann_entropy(reduce(&[s])?.as_ref())?);
+                    }
+                }
+                Metric::LogNegativity => {
+                    let full = (global.take().expect("one global metric"))()?;
+                    values.push(negativity::log_negativity(
+                        full.as_ref(),
+                        &self.problem.space.dims(),
+                        &self.problem.battery.sites,
+                    )?);
+                }
+                Metric::Photons => values.extend(
+                    modes
+                        .iter()
+                        .map(|r| (0..r.nrows()).map(|n| n as f64 * r[(n, n)].re).sum::<f64>()),
+                ),
+                Metric::SteeringAb | Metric::SteeringBa | Metric::Concurrence => {
+                    if pair_state.is_none() {
+                        let [a, b] = self.pair.expect("planned: metrics with a pair have one");
+                        pair_state = Some(reduce(&[a, b])?);
+                    }
+                    let rho2 = pair_state.as_ref().expect("just reduced").as_ref();
+                    values.push(match m {
+                        Metric::SteeringAb => steering::entropic_steering(rho2)?.i_ab,
+                        Metric::SteeringBa => steering::entropic_steering(rho2)?.i_ba,
+                        _ => steering::concurrence(rho2)?,
+                    });
+                }
+                Metric::EigenPopulations => values.extend(
+                    self.eigenspaces
+                        .as_ref()
+                        .expect("built when asked for")
+                        .populations(rho_b.as_ref()),
+                ),
+            }
+        }
+        let top_level = modes
+            .iter()
+            .map(|r| r[(r.nrows() - 1, r.nrows() - 1)].re)
+            .collect();
+        Ok(Sample {
+            energy: e,
+            values,
+            top_level,
+            modes,
+        })
+    }
+
+    /// The metrics of a state by column name (energy included, power excluded): what a
+    /// steady state reports.
+    pub(crate) fn named_values(&self, s: &Sample) -> Vec<(String, f64)> {
+        self.columns
+            .iter()
+            .cloned()
+            .zip(s.values.iter().copied())
+            .collect()
+    }
+
+    /// Series, scalars and warnings into the run.
+    pub(crate) fn finish(&self, times: &[f64], samples: Vec<Sample>, run: &mut Run) -> Result<()> {
+        let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
+        let mut columns: Vec<(String, Vec<f64>)> = vec![("energy".into(), energies.clone())];
+        if self.metrics.contains(&Metric::Power) {
+            columns.push(("power".into(), energy::average_power(times, &energies)?));
+        }
+        for (k, name) in self.columns.iter().enumerate() {
+            columns.push((name.clone(), samples.iter().map(|s| s.values[k]).collect()));
+        }
+        for (name, column) in columns {
+            if let Some(last) = column.last() {
+                run.scalars.insert(format!("final_{name}"), *last);
+            }
+            run.push_series(&name, column);
+        }
+        if let Some(e) = &self.eigenspaces {
+            for (k, (level, _)) in e.groups.iter().enumerate() {
+                run.scalars.insert(format!("eigen_level_{k}"), *level);
+            }
+        }
+        if let Some(last) = samples.last() {
+            run.final_modes = self
+                .modes
+                .iter()
+                .zip(&last.modes)
+                .map(|(&(site, _), rho)| {
+                    (self.problem.space.sites()[site].name.clone(), rho.clone())
+                })
+                .collect();
+        }
+        for (i, &(site, _)) in self.modes.iter().enumerate() {
+            let worst = samples.iter().map(|s| s.top_level[i]).fold(0.0, f64::max);
+            let name = &self.problem.space.sites()[site].name;
+            run.scalars
+                .insert(format!("top_level_population_{name}"), worst);
+            if worst > self.cutoff_tolerance {
+                run.warnings.push(Warning::CutoffPopulation {
+                    mode: name.clone(),
+                    top_population: worst,
+                    tolerance: self.cutoff_tolerance,
+                });
+            }
+        }
+        if run
+            .series
+            .iter()
+            .any(|(_, v)| v.iter().any(|x| !x.is_finite()))
+        {
+            return Err(Error::NonFinite {
+                context: "a metric along the trajectory".into(),
+            });
+        }
+        Ok(())
+    }
+}
