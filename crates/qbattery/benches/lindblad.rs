@@ -74,7 +74,7 @@ fn model() -> &'static Model {
     MODEL.get_or_init(|| {
         let p = params();
         let (problem, _) = p.problem().unwrap();
-        let plan = simulation::plan(&problem, &p.output).unwrap();
+        let plan = simulation::plan(&problem, &p.solver, &p.output).unwrap();
         let h = problem.hamiltonian.build(&plan.subspace).unwrap();
         let jumps = problem
             .jumps

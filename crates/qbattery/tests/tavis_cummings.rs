@@ -107,7 +107,7 @@ fn dicke_and_qubit_representations_agree() {
 fn symmetry_blocks_match_the_full_space() {
     let p = params(4, 12, 4, 0.5, true);
     let problem = p.problem().unwrap();
-    let plan = simulation::plan(&problem, &p.output).unwrap();
+    let plan = simulation::plan(&problem, &p.solver, &p.output).unwrap();
     // RWA: excitation number 4 → photons 0..4 with cells 4..0: 5 states.
     assert_eq!(plan.subspace.dim(), 5);
     assert_eq!(plan.full_dim, 12 * 5);
@@ -140,7 +140,7 @@ fn symmetry_blocks_match_the_full_space() {
     // Without the RWA the parity block holds half the states.
     let q = params(4, 12, 4, 0.5, false).problem().unwrap();
     assert_eq!(
-        simulation::plan(&q, &OutputSettings::default())
+        simulation::plan(&q, &SolverSettings::default(), &OutputSettings::default())
             .unwrap()
             .subspace
             .dim(),

@@ -244,7 +244,7 @@ impl TimeEvolution for Params {
     }
 
     fn memory_advice(&self) -> &'static str {
-        "use fewer chain sites or a smaller spin (chain.sites, chain.two_j), a lower cavity cutoff (cavity.levels), drop log_negativity, or pass --max-memory if the machine has more"
+        "use fewer chain sites or a smaller spin (chain.sites, chain.two_j), a lower cavity cutoff (cavity.levels), drop log_negativity, for a steady state try solver.steady.method = \"iterative\" (memory O(d²), slower), or pass --max-memory if the machine has more"
     }
 }
 

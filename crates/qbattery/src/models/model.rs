@@ -139,7 +139,7 @@ pub trait TimeEvolution: Parameters {
     fn problem(&self) -> Result<(Problem, Vec<Warning>)>;
     /// What to change when a run is too big.
     fn memory_advice(&self) -> &'static str {
-        "use a smaller space (a lower cutoff, fewer sites), drop global metrics (log_negativity) or pass --max-memory if the machine has more"
+        "use a smaller space (a lower cutoff, fewer sites), drop global metrics (log_negativity), for a steady state try solver.steady.method = \"iterative\" (memory O(d²), slower), or pass --max-memory if the machine has more"
     }
 }
 
@@ -194,8 +194,8 @@ impl<T: TimeEvolution> Engine for T {
             });
         }
         let (problem, warnings) = p.problem()?;
-        let (_, _, output) = p.settings();
-        let plan = simulation::plan(&problem, output)?;
+        let (_, solver, output) = p.settings();
+        let plan = simulation::plan(&problem, solver, output)?;
         let mut memory = prep;
         memory.parts.extend(plan.memory.parts.iter().cloned());
         Ok(Description {
@@ -231,7 +231,7 @@ impl<T: TimeEvolution> Engine for T {
         prep.check(memory_limit, p.memory_advice())?;
         let (problem, warnings) = p.problem()?;
         let (grid, solver, output) = p.settings();
-        let plan = simulation::plan(&problem, output)?;
+        let plan = simulation::plan(&problem, solver, output)?;
         let mut memory = prep;
         memory.parts.extend(plan.memory.parts.iter().cloned());
         memory.check(memory_limit, p.memory_advice())?;

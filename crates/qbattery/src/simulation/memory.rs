@@ -2,6 +2,7 @@
 //! and what the machine has. A run whose estimate exceeds the limit is refused with the
 //! estimate and what to change, instead of failing in an allocation.
 
+use crate::dynamics::steady::SteadyMethod;
 use crate::error::{Error, Result};
 
 /// Bytes of a dense complex d×d matrix.
@@ -9,21 +10,27 @@ pub fn dense_bytes(d: usize) -> u64 {
     16 * (d as u64) * (d as u64)
 }
 
-/// Bytes the steady-state solver needs for an open system of Hilbert dimension d: the
-/// dense d²×d² Liouvillian and its SVD for d ≤ 20, else the sparse LU of the d²×d²
-/// Liouvillian, whose fill-in grows like (d²)^{3/2} for the banded operators of these
-/// models (measured: d = 378, the open spin-1 cavity chain, see the README).
-pub fn steady_state_bytes(d: usize) -> u64 {
+/// Bytes the steady-state solver needs for an open system of Hilbert dimension d with
+/// `method`: the dense d²×d² Liouvillian and its SVD (d ≤ 20 under `auto`); the sparse
+/// LU of the d²×d² Liouvillian, whose fill-in grows like (d²)^{3/2} for these many-body
+/// generators; or the iterative method's Krylov basis of d×d matrices.
+pub fn steady_state_bytes(d: usize, method: SteadyMethod) -> u64 {
     let n = (d as f64) * (d as f64);
-    if d <= crate::dynamics::steady::DENSE_MAX_DIM {
-        (3.0 * 16.0 * n * n) as u64
-    } else {
-        (STEADY_LU_BYTES_PER_N15 * n.powf(1.5)) as u64
+    let dense = d <= crate::dynamics::steady::DENSE_MAX_DIM;
+    match method {
+        SteadyMethod::Dense => (3.0 * 16.0 * n * n) as u64,
+        SteadyMethod::Auto if dense => (3.0 * 16.0 * n * n) as u64,
+        SteadyMethod::Iterative => (ITERATIVE_BASIS as f64 * 16.0 * n) as u64,
+        _ => (STEADY_LU_BYTES_PER_N15 * n.powf(1.5)) as u64,
     }
 }
 
-/// Bytes per (d²)^{3/2} of the sparse steady-state LU (see [`steady_state_bytes`]).
-const STEADY_LU_BYTES_PER_N15: f64 = 40.0;
+/// Bytes per (d²)^{3/2} of the sparse steady-state LU, measured on the open spin-1 cavity
+/// chain (peak resident memory 5.5 GB at d = 162, 13.1 GB at d = 216: 1294 and 1298).
+const STEADY_LU_BYTES_PER_N15: f64 = 1300.0;
+
+/// Krylov vectors the iterative steady-state method keeps (its largest subspace).
+const ITERATIVE_BASIS: usize = 100;
 
 /// An itemised memory estimate.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

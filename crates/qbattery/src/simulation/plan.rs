@@ -9,7 +9,7 @@ use crate::space::Space;
 
 use super::memory::{dense_bytes, Estimate};
 use super::problem::Problem;
-use super::settings::{Metric, OutputSettings};
+use super::settings::{Metric, OutputSettings, SolverSettings};
 
 /// The method a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -75,9 +75,10 @@ pub struct Plan {
 pub const MAX_FULL_DIM_FOR_GLOBAL_METRICS: usize = 4096;
 
 /// Decides the subspace, the blocks, the method and the memory a run of `problem` with
-/// `output` needs, and checks every request against the problem (steady states need an
+/// `solver` and `output` needs, and checks every request against the problem (steady states need an
 /// open, time-independent problem; steering a pair of qubits; …). Builds no operator.
-pub fn plan(problem: &Problem, output: &OutputSettings) -> Result<Plan> {
+pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings) -> Result<Plan> {
+    let solver_steady_method = solver.steady.method;
     let full_dim = problem.space.dim()?;
     let closed = problem.is_closed_pure();
     let driven = problem.is_driven();
@@ -126,8 +127,8 @@ pub fn plan(problem: &Problem, output: &OutputSettings) -> Result<Plan> {
     }
     if output.steady_state {
         memory.add(
-            "steady state (Liouvillian factorisation)",
-            super::memory::steady_state_bytes(d),
+            "steady state (Liouvillian null space)",
+            super::memory::steady_state_bytes(d, solver_steady_method),
         );
     }
     let pair = resolve_pair(problem, output)?;

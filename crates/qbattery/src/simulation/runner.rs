@@ -33,7 +33,7 @@ pub fn run(
     grid.validate()?;
     solver.validate()?;
     output.validate()?;
-    let plan = plan(problem, output)?;
+    let plan = plan(problem, solver, output)?;
     run_planned(problem, &plan, grid, solver, output, progress)
 }
 
