@@ -6,7 +6,8 @@ Builds H = B S^z + h J^z + A (S+J- + S-J+) + 2 Delta S^z J^z on the full
 uniform grid, and prints the wall time, Delta E_B at the last time and the grid maximum
 of P = Delta E_B / t. Compare with `cargo bench -p qbattery --bench central_spin` and
 with qbattery's exact values (same parameters, `qbattery simulate examples/central_spin.toml
---set n_b=... --set n=... --set initial.charger.k=... --set t_max=... --set steps=...`).
+--set n_b=... --set n=... --set initial.charger.k=... --set time.t_max=... --set time.steps=...`,
+where qbattery's time.steps counts output times, t = 0 included: steps + 1 here).
 
 QuTiP's jmat orders levels from m = +j down: battery empty = basis(N_B+1, N_B),
 charger full (k = N) = basis(N+1, 0).
