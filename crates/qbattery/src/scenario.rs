@@ -1,5 +1,5 @@
 //! Scenario files: TOML with a `model` key, read into that model's checked parameters
-//! through the [registry](crate::models::registry). The one loader of every front end.
+//! through the registry ([`crate::models::registry`]). The one loader of every front end.
 //!
 //! A scenario is read in two steps: first the raw TOML table, with `dotted.key=value`
 //! overrides applied to it ([`apply_override`]); then the model's parameters (serde,

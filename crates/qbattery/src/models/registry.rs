@@ -1,5 +1,5 @@
 //! The registry: every model a scenario can name. Adding a model is one file (its
-//! parameters implementing [`Parameters`](super::model::Parameters)) and one line here.
+//! parameters implementing [`Parameters`]) and one line here.
 
 use super::model::{load, Checked, Model, Parameters};
 use super::{cavity_chain, central_spin, driven_qubit, micromaser, tavis_cummings};

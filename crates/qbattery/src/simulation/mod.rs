@@ -2,8 +2,8 @@
 //!
 //! Every time-evolution model turns its parameters into a [`Problem`] (space,
 //! H(t) = H₀ + Σ_k f_k(t) H_k, jumps, initial state, battery, conserved charge) and
-//! [`run`] does the rest:
-//! - [`plan`]: the subspace (with a conserved charge, only the sectors the initial state
+//! [`run()`] does the rest:
+//! - [`plan()`]: the subspace (with a conserved charge, only the sectors the initial state
 //!   occupies, closed, or can reach through the jump operators, open), the blocks, the
 //!   method and a memory estimate, before anything large is allocated;
 //! - the method, from what the problem is ([`Method`]): eigen-propagation of each block
@@ -18,7 +18,7 @@
 //! engines, central spin and micromaser, fill the same type).
 //!
 //! Files: [`problem`], [`drive`], [`settings`], [`plan`](mod@plan), [`memory`],
-//! [`observer`] (private), [`progress`], [`run`](mod@run), [`runner`].
+//! `observer` (private), [`progress`], [`run`](mod@run), [`runner`].
 
 pub mod drive;
 pub mod memory;

@@ -109,7 +109,7 @@ pub enum SteadyMethod {
     Dense,
     /// Sparse LU, shift-invert Krylov–Schur for the null-space dimension.
     SparseDirect,
-    /// Krylov–Schur on the jump map Φ = −𝒮⁻¹𝒥 (see [`jump_map`]): memory O(d²) only, no
+    /// Krylov–Schur on the jump map Φ = −𝒮⁻¹𝒥 (the module `jump_map`): memory O(d²) only, no
     /// d²×d² factorisation, but its convergence slows where many Liouvillian modes are
     /// slow or weakly damped (the open spin-1 cavity chain at d = 162 took as long as
     /// the LU, 136 s, in 116 MB instead of 5.5 GB). Not picked by `auto`; it refuses a

@@ -12,7 +12,7 @@
 //! ψ_q(t) = V (c ∘ e^{−iΛt}),  E_B(t) = Σ_q Σ_i o_i |ψ_{q,i}(t)|²,  o_i = B (m_i − N_B/2),
 //!
 //! and the first two time derivatives follow from V(Λc ∘ e^{−iΛt}) and V(Λ²c ∘ e^{−iΛt}).
-//! Many times are evaluated at once as one matrix product V · [columns], so a dense grid
+//! Many times are evaluated at once as one matrix product V · \[columns\], so a dense grid
 //! costs a few gemm calls.
 //!
 //! Derivative bounds for the certified maximum search ([`super::maxima`]): in the

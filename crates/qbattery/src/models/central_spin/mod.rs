@@ -15,7 +15,7 @@
 //! - [`scaling`]: P_max sweeps and power-law fits ln P_max = α ln N_B + ln β.
 //!
 //! [`simulate`] runs one scenario ([`Params`]) into a [`Run`]; the registry reaches it
-//! through [`Model`] (its engine plugs in behind the common result type).
+//! through [`Engine`] (its engine plugs in behind the common result type).
 
 pub mod charging;
 pub mod closed_forms;

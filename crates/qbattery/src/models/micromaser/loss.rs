@@ -174,7 +174,7 @@ impl StreamLoss {
         Bounds::new(lower, upper).expect("q_floor < 0.5 makes the box valid")
     }
 
-    /// The charging stream of the free parameters `x` as batches for [`Params::stream`],
+    /// The charging stream of the free parameters `x` as batches for [`Params::stream`](super::Params::stream),
     /// the last one repeating (to simulate past n, as Fig. 3 does).
     pub fn stream(&self, x: &[f64]) -> Result<Vec<Batch>> {
         let pairs = self.pairs(x)?;

@@ -10,7 +10,7 @@
 //!   applied by [`LadderCollision`] at O(N_c²) per collision (see its documentation for the
 //!   real gauge and the truncation edge).
 //! - Figures of merit (Eq. 10): energy E = Tr[a†a ρ_B], ergotropy W = E − Σ_k r_k↓ k,
-//!   purity P = Tr ρ_B² (note [67]), Fock populations, and the populations of the
+//!   purity P = Tr ρ_B² (note \[67\]), Fock populations, and the populations of the
 //!   trapping chambers ([`Chambers`], Eqs. 7 and 9).
 //! - The loss of Eq. (11) with its exact gradient by forward propagation: [`loss::StreamLoss`].
 
