@@ -159,14 +159,13 @@ pub fn run(
             rest /= a.values.len();
         }
         set[overrides.len()..].reverse();
-        let model = qbattery::scenario::load(&text, &set).with_context(|| {
+        qbattery::scenario::load(&text, &set).with_context(|| {
             format!(
                 "in {}, sweep point #{index} ({})",
                 scenario.display(),
                 set[overrides.len()..].join(" ")
             )
         })?;
-        drop(model);
         points.push(Point { set });
     }
     let threads = rayon::current_num_threads().max(1) as u64;

@@ -4,7 +4,7 @@
 //! 001_03396fee62d82789.txt (photon-number distribution of the micromaser battery).
 
 use super::spectrum::{check_same_dim, hermitian_eigen};
-use crate::{c64, Error, MatRef, Result};
+use crate::{c64, Error, Mat, MatRef, Result};
 
 /// Eigenvalues of the Hermitian `op` (ascending) and the populations `p_k = ⟨k|ρ|k⟩` of
 /// its eigenvectors `|k⟩`.
@@ -73,32 +73,97 @@ pub fn populations_in_eigenspaces(
     op: MatRef<c64>,
     tol: f64,
 ) -> Result<Vec<EigenspacePopulation>> {
-    if !(tol.is_finite() && tol >= 0.0) {
-        return Err(Error::invalid("tol", tol, "finite and ≥ 0"));
-    }
-    let (values, pops) = populations_in_eigenbasis(rho, op)?;
-    let scale = values.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    let mut groups: Vec<(f64, usize, f64)> = Vec::new(); // (sum of eigenvalues, count, population)
-    let mut last = f64::NEG_INFINITY;
-    for (&v, &p) in values.iter().zip(&pops) {
-        match groups.last_mut() {
-            Some(g) if v - last <= tol * scale => {
-                g.0 += v;
-                g.1 += 1;
-                g.2 += p;
-            }
-            _ => groups.push((v, 1, p)),
+    Eigenspaces::new(op, tol)?.populations(rho)
+}
+
+/// The eigenspaces of a Hermitian operator, decomposed once, for the populations of many
+/// states ([`populations_in_eigenspaces`] for one): e.g. H_B's levels along a trajectory.
+#[derive(Debug, Clone)]
+pub struct Eigenspaces {
+    /// Eigenvectors (columns), eigenvalues ascending.
+    vectors: Mat<c64>,
+    /// Per eigenspace: its level (mean of the grouped eigenvalues) and its columns.
+    groups: Vec<(f64, std::ops::Range<usize>)>,
+}
+
+impl Eigenspaces {
+    /// Decomposes `op`, grouping consecutive eigenvalues closer than
+    /// `tol · max(1, max_k |λ_k|)` (transitively) into one eigenspace.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] if `op` is not Hermitian or `tol` is negative or not
+    /// finite; [`Error::NonFinite`] for non-finite entries.
+    pub fn new(op: MatRef<c64>, tol: f64) -> Result<Self> {
+        if !(tol.is_finite() && tol >= 0.0) {
+            return Err(Error::invalid("tol", tol, "finite and ≥ 0"));
         }
-        last = v;
+        let (values, vectors) = hermitian_eigen(op, "op")?;
+        let scale = values.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let mut groups: Vec<(f64, std::ops::Range<usize>)> = Vec::new();
+        for (k, &v) in values.iter().enumerate() {
+            match groups.last_mut() {
+                Some((_, r)) if v - values[k - 1] <= tol * scale => r.end = k + 1,
+                _ => groups.push((v, k..k + 1)),
+            }
+        }
+        for (level, r) in &mut groups {
+            *level = values[r.clone()].iter().sum::<f64>() / r.len() as f64;
+        }
+        Ok(Self { vectors, groups })
     }
-    Ok(groups
-        .into_iter()
-        .map(|(sum, n, p)| EigenspacePopulation {
-            eigenvalue: sum / n as f64,
-            degeneracy: n,
-            population: p,
-        })
-        .collect())
+
+    /// The levels, ascending.
+    pub fn levels(&self) -> Vec<f64> {
+        self.groups.iter().map(|g| g.0).collect()
+    }
+
+    /// `Tr[P ρ]` for each eigenspace, ascending in level.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `rho` is not square of the operator's size;
+    /// [`Error::NonFinite`] for a non-finite population.
+    pub fn populations(&self, rho: MatRef<c64>) -> Result<Vec<EigenspacePopulation>> {
+        let u = &self.vectors;
+        check_same_dim(
+            u.as_ref(),
+            rho,
+            "populations: size of rho (expected = size of op)",
+        )?;
+        if rho.ncols() != rho.nrows() {
+            return Err(Error::DimensionMismatch {
+                context: "rho must be square (expected columns = rows)".to_string(),
+                expected: rho.nrows(),
+                found: rho.ncols(),
+            });
+        }
+        let rho_u = rho * u;
+        let out: Vec<EigenspacePopulation> = self
+            .groups
+            .iter()
+            .map(|(level, r)| EigenspacePopulation {
+                eigenvalue: *level,
+                degeneracy: r.len(),
+                population: r
+                    .clone()
+                    .map(|k| {
+                        (0..u.nrows())
+                            .map(|i| (u[(i, k)].conj() * rho_u[(i, k)]).re)
+                            .sum::<f64>()
+                    })
+                    .sum(),
+            })
+            .collect();
+        if let Some((k, p)) = out
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !p.population.is_finite())
+        {
+            return Err(Error::NonFinite {
+                context: format!("population of eigenspace {k} ({}) of rho", p.population),
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// The real diagonal `⟨n|ρ|n⟩` of `ρ` in its own basis: the Fock (photon-number)

@@ -17,7 +17,7 @@
 
 use super::cavity::positive;
 pub use super::cavity::Cavity;
-use super::model::{Checked, Parameters, TimeEvolution};
+use super::model::{Parameters, TimeEvolution};
 use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
@@ -255,6 +255,5 @@ pub fn simulate(p: &Params) -> Result<Run> {
 
 /// [`simulate`] with progress reports, without a memory limit.
 pub fn simulate_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<Run> {
-    use super::Model;
-    Checked::new(p.clone())?.run(u64::MAX, progress)
+    super::model::run_params(p.clone(), progress)
 }

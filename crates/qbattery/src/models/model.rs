@@ -173,8 +173,7 @@ impl<P: Engine> Model for Checked<P> {
 
 impl<T: TimeEvolution> Engine for T {
     fn describe(&self, memory_limit: u64) -> Result<Description> {
-        let p = self;
-        let prep = p.preparation();
+        let prep = self.preparation();
         if prep.total() > memory_limit {
             return Ok(Description {
                 model: T::NAME,
@@ -188,13 +187,13 @@ impl<T: TimeEvolution> Engine for T {
                 notes: vec![format!(
                     "building this problem alone needs ~{}: {}",
                     human_bytes(prep.total()),
-                    p.memory_advice()
+                    self.memory_advice()
                 )],
                 memory: prep,
             });
         }
-        let (problem, warnings) = p.problem()?;
-        let (_, solver, output) = p.settings();
+        let (problem, warnings) = self.problem()?;
+        let (_, solver, output) = self.settings();
         let plan = simulation::plan(&problem, solver, output)?;
         let mut memory = prep;
         memory.parts.extend(plan.memory.parts.iter().cloned());
@@ -226,19 +225,27 @@ impl<T: TimeEvolution> Engine for T {
     }
 
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
-        let p = self;
-        let prep = p.preparation();
-        prep.check(memory_limit, p.memory_advice())?;
-        let (problem, warnings) = p.problem()?;
-        let (grid, solver, output) = p.settings();
+        let prep = self.preparation();
+        prep.check(memory_limit, self.memory_advice())?;
+        let (problem, warnings) = self.problem()?;
+        let (grid, solver, output) = self.settings();
         let plan = simulation::plan(&problem, solver, output)?;
         let mut memory = prep;
         memory.parts.extend(plan.memory.parts.iter().cloned());
-        memory.check(memory_limit, p.memory_advice())?;
+        memory.check(memory_limit, self.memory_advice())?;
         let mut run = simulation::run_planned(&problem, &plan, grid, solver, output, progress)?;
         run.warnings.extend(warnings);
         Ok(run)
     }
+}
+
+/// Validates `params` and runs them without a memory limit (for library callers that
+/// hold typed parameters, e.g. tests).
+pub fn run_params<P: Parameters>(params: P, progress: &mut dyn Progress) -> Result<Run>
+where
+    Checked<P>: Model,
+{
+    Checked::new(params)?.run(u64::MAX, progress)
 }
 
 /// Deserialises a model's parameters from a scenario table (errors carry the dotted

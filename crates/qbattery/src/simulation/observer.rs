@@ -2,9 +2,8 @@
 //! battery's reduced state (its eigen-decomposition taken once per sample and shared by
 //! every spectral metric), and the truncation diagnostics of every boson mode.
 
-use faer::Side;
-
 use crate::error::{Error, Result, Warning};
+use crate::metrics::populations::Eigenspaces;
 use crate::metrics::spectrum::{hermitian_eigenvalues, DENSITY_TOL};
 use crate::metrics::{energy, entropy, ergotropy, negativity, steering};
 use crate::sector::Subspace;
@@ -36,59 +35,8 @@ pub(crate) fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
     samples.push(s);
 }
 
-/// H_B's eigenspaces: eigenvectors (columns) and, per eigenspace, its level and columns.
-struct Eigenspaces {
-    vectors: Mat<c64>,
-    groups: Vec<(f64, std::ops::Range<usize>)>,
-}
-
 /// Relative tolerance grouping H_B's eigenvalues into eigenspaces.
 const LEVEL_TOL: f64 = 1e-9;
-
-impl Eigenspaces {
-    fn new(h_b: MatRef<'_, c64>) -> Result<Self> {
-        let evd = h_b
-            .self_adjoint_eigen(Side::Lower)
-            .map_err(|e| Error::LinearAlgebra {
-                context: "eigen-decomposition of H_B (eigen_populations)".into(),
-                detail: format!("{e:?}"),
-            })?;
-        let d = h_b.nrows();
-        let values: Vec<f64> = (0..d).map(|k| evd.S()[k].re).collect();
-        let scale = values.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-        let mut groups: Vec<(f64, std::ops::Range<usize>)> = Vec::new();
-        for (k, &v) in values.iter().enumerate() {
-            match groups.last_mut() {
-                Some((_, r)) if v - values[k - 1] <= LEVEL_TOL * scale => r.end = k + 1,
-                _ => groups.push((v, k..k + 1)),
-            }
-        }
-        for (level, r) in &mut groups {
-            *level = values[r.clone()].iter().sum::<f64>() / r.len() as f64;
-        }
-        Ok(Self {
-            vectors: evd.U().to_owned(),
-            groups,
-        })
-    }
-
-    fn populations(&self, rho: MatRef<'_, c64>) -> Vec<f64> {
-        let u = &self.vectors;
-        let rho_u = rho * u;
-        self.groups
-            .iter()
-            .map(|(_, r)| {
-                r.clone()
-                    .map(|k| {
-                        (0..u.nrows())
-                            .map(|i| (u[(i, k)].conj() * rho_u[(i, k)]).re)
-                            .sum::<f64>()
-                    })
-                    .sum()
-            })
-            .collect()
-    }
-}
 
 /// Computes metrics from states on the run's subspace.
 pub(crate) struct Observer<'a> {
@@ -118,8 +66,10 @@ impl<'a> Observer<'a> {
     ) -> Result<Self> {
         let b = &problem.battery;
         let h_b = b.hamiltonian.build(&Subspace::full(&b.space)?)?.to_dense();
-        let own = hermitian_eigenvalues(h_b.as_ref(), "H_B")?;
-        let mut full = b.full_spectrum.clone().unwrap_or_else(|| own.clone());
+        let mut full = match &b.full_spectrum {
+            Some(s) => s.clone(),
+            None => hermitian_eigenvalues(h_b.as_ref(), "H_B")?,
+        };
         full.sort_by(f64::total_cmp);
         let spread = (full[full.len() - 1] - full[0]).max(f64::MIN_POSITIVE);
         full.truncate(h_b.nrows());
@@ -134,7 +84,7 @@ impl<'a> Observer<'a> {
             })
             .collect();
         let eigenspaces = if output.metrics.contains(&Metric::EigenPopulations) {
-            Some(Eigenspaces::new(h_b.as_ref())?)
+            Some(Eigenspaces::new(h_b.as_ref(), LEVEL_TOL)?)
         } else {
             None
         };
@@ -158,7 +108,7 @@ impl<'a> Observer<'a> {
                     );
                 }
                 Metric::EigenPopulations => columns.extend(
-                    (0..eigenspaces.as_ref().map_or(0, |e| e.groups.len()))
+                    (0..eigenspaces.as_ref().map_or(0, |e| e.levels().len()))
                         .map(|k| format!("eigen_population_{k}")),
                 ),
                 other => columns.push(other.name().to_string()),
@@ -300,7 +250,9 @@ impl<'a> Observer<'a> {
                     self.eigenspaces
                         .as_ref()
                         .expect("built when asked for")
-                        .populations(rho_b.as_ref()),
+                        .populations(rho_b.as_ref())?
+                        .iter()
+                        .map(|p| p.population),
                 ),
             }
         }
@@ -343,8 +295,8 @@ impl<'a> Observer<'a> {
             run.push_series(&name, column);
         }
         if let Some(e) = &self.eigenspaces {
-            for (k, (level, _)) in e.groups.iter().enumerate() {
-                run.scalars.insert(format!("eigen_level_{k}"), *level);
+            for (k, level) in e.levels().into_iter().enumerate() {
+                run.scalars.insert(format!("eigen_level_{k}"), level);
             }
         }
         if let Some(last) = samples.last() {

@@ -68,11 +68,13 @@ impl JumpMap {
         let denom = Mat::from_fn(d, d, |i, j| {
             c64::new(0.0, -1.0) * (lambda[i] - lambda[j].conj())
         });
-        let smallest = denom
-            .col_iter()
-            .flat_map(|c| c.iter().map(|z| z.norm()).collect::<Vec<_>>())
+        // min_ij |λ_i − λ̄_j| = 2 min_k |Im λ_k| (|λ_i − λ̄_j| ≥ |Im λ_i| + |Im λ_j|, equal
+        // at i = j): 𝒮 is singular exactly when some λ_k is real.
+        let slowest = lambda
+            .iter()
+            .map(|l| l.im.abs())
             .fold(f64::INFINITY, f64::min);
-        if smallest <= SINGULAR_REL * scale {
+        if 2.0 * slowest <= SINGULAR_REL * scale {
             return Ok(None);
         }
         let ops = if adjoint {

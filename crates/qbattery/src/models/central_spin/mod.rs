@@ -109,12 +109,11 @@ impl Parameters for Params {
 
 impl Engine for Params {
     fn describe(&self, memory_limit: u64) -> Result<Description> {
-        let p = self;
-        let model = p.model();
+        let model = self.model();
         let space = model.space()?;
-        let memory = p.memory();
+        let memory = self.memory();
         let (blocks, notes) = if memory.total() <= memory_limit {
-            let charging = Charging::new(&model, &p.initial)?;
+            let charging = Charging::new(&model, &self.initial)?;
             let (count, largest) = charging.blocks();
             let qs = charging.sector_charges();
             (
@@ -144,12 +143,11 @@ impl Engine for Params {
 
     fn run(&self, memory_limit: u64, _progress: &mut dyn Progress) -> Result<Run> {
         // Exact block maxima: well under a second even at N_B = 1000, N = 10⁴.
-        let p = self;
-        p.memory().check(
+        self.memory().check(
             memory_limit,
             "use fewer spins (n_b, n) or pass --max-memory if the machine has more",
         )?;
-        simulate(p)
+        simulate(self)
     }
 }
 

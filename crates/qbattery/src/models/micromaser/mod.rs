@@ -530,14 +530,13 @@ impl Parameters for Params {
 
 impl Engine for Params {
     fn describe(&self, _memory_limit: u64) -> Result<Description> {
-        let p = self;
         Ok(Description {
             model: Params::NAME,
             space: format!(
                 "cavity: mode({} levels), met by one fresh qubit per collision",
-                p.levels
+                self.levels
             ),
-            dimension: Some(p.levels),
+            dimension: Some(self.levels),
             symmetry: "none needed: the collision unitary is block diagonal on {|n,e⟩, |n+1,g⟩}"
                 .into(),
             evolved_in: None,
@@ -545,17 +544,16 @@ impl Engine for Params {
             method: Some(Method::LadderCollisions),
             method_detail: Some(format!(
                 "O(N_c²) per collision, {} collisions",
-                p.collisions.number
+                self.collisions.number
             )),
-            memory: p.memory(),
+            memory: self.memory(),
             notes: Vec::new(),
         })
     }
 
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
-        let p = self;
-        p.memory().check(memory_limit, "lower `levels`")?;
-        run_with_progress(p, progress).map(|r| r.trajectory)
+        self.memory().check(memory_limit, "lower `levels`")?;
+        run_with_progress(self, progress).map(|r| r.trajectory)
     }
 }
 
