@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod models;
 pub mod operators;
 pub mod optimize;
+pub mod permutation;
 pub mod scenario;
 pub mod sector;
 pub mod simulation;

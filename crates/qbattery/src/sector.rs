@@ -310,6 +310,77 @@ impl Subspace {
         Ok((d_keep, parts))
     }
 
+    /// The Schmidt matrix of a pure state given by its amplitudes on this subspace — ψ
+    /// reshaped to (the sites `keep`, the other sites) — as its independent blocks: the
+    /// connected components of the (kept index, other index) pairs of the basis states.
+    /// In a charge sector a block pairs the kept states of one charge with the others of
+    /// the complementary charge, so the blocks hold about as many entries as ψ (one entry
+    /// each for a U(1) sector of a collective spin and a mode) and their singular values
+    /// together are the Schmidt coefficients of the bipartition.
+    pub fn schmidt_blocks(&self, psi: &[c64], keep: &[usize]) -> Result<Vec<Mat<c64>>> {
+        self.check_len(psi.len())?;
+        let (_, parts) = self.split(keep)?;
+        // Union–find over kept indices (k) and other indices (offset r), joined by each state.
+        let mut rows: HashMap<usize, usize> = HashMap::new();
+        let mut cols: HashMap<usize, usize> = HashMap::new();
+        let mut parent: Vec<usize> = Vec::new();
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        let node = |map: &mut HashMap<usize, usize>, key: usize, parent: &mut Vec<usize>| {
+            *map.entry(key).or_insert_with(|| {
+                parent.push(parent.len());
+                parent.len() - 1
+            })
+        };
+        let pairs: Vec<(usize, usize)> = parts
+            .iter()
+            .map(|&(k, r)| {
+                let a = node(&mut rows, k, &mut parent);
+                let b = node(&mut cols, r, &mut parent);
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                parent[ra] = rb;
+                (a, b)
+            })
+            .collect();
+        // Number the rows and columns of each component in order of appearance.
+        #[derive(Default)]
+        struct Block {
+            rows: HashMap<usize, usize>,
+            cols: HashMap<usize, usize>,
+            entries: Vec<(usize, usize, c64)>,
+        }
+        let mut blocks: HashMap<usize, Block> = HashMap::new();
+        let mut order = Vec::new();
+        for (i, &(a, b)) in pairs.iter().enumerate() {
+            let c = root(&mut parent, a);
+            let block = blocks.entry(c).or_insert_with(|| {
+                order.push(c);
+                Block::default()
+            });
+            let nr = block.rows.len();
+            let row = *block.rows.entry(a).or_insert(nr);
+            let nc = block.cols.len();
+            let col = *block.cols.entry(b).or_insert(nc);
+            block.entries.push((row, col, psi[i]));
+        }
+        Ok(order
+            .iter()
+            .map(|c| {
+                let b = &blocks[c];
+                let mut m = Mat::zeros(b.rows.len(), b.cols.len());
+                for &(i, j, v) in &b.entries {
+                    m[(i, j)] = v;
+                }
+                m
+            })
+            .collect())
+    }
+
     /// The reduced density matrix on the sites `keep` (in ascending site order) of a
     /// pure state given by its amplitudes on this subspace.
     pub fn reduce_ket(&self, psi: &[c64], keep: &[usize]) -> Result<Mat<c64>> {
@@ -443,6 +514,31 @@ mod tests {
             .unwrap()
             .with("s2", Subsystem::QUBIT)
             .unwrap()
+    }
+
+    #[test]
+    fn schmidt_blocks_give_the_log_negativity_of_the_embedded_state() {
+        use crate::metrics::negativity::{log_negativity, log_negativity_of_pure};
+        let s = space();
+        for (charge, q) in [(Charge::excitations(&s), 3), (Charge::parity(&s), 1)] {
+            let sec = Subspace::sector(&s, &charge, q).unwrap();
+            let psi: Vec<c64> = (0..sec.dim())
+                .map(|i| c64::new((i as f64 * 0.9).cos(), (i as f64 * 0.4).sin()))
+                .collect();
+            let norm = psi.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
+            let psi: Vec<c64> = psi.iter().map(|z| z / norm).collect();
+            let blocks = sec.schmidt_blocks(&psi, &[1, 2]).unwrap();
+            // Kept charges pair with complementary cavity charges: several blocks, as
+            // many entries as the state.
+            assert!(blocks.len() > 1);
+            let entries: usize = blocks.iter().map(|b| b.nrows() * b.ncols()).sum();
+            assert_eq!(entries, sec.dim());
+            let full = crate::states::ket_to_density(&sec.embed_ket(&psi).unwrap());
+            let direct = log_negativity(full.as_ref(), &s.dims(), &[1, 2]).unwrap();
+            let schmidt = log_negativity_of_pure(&blocks).unwrap();
+            assert!(direct > 0.1);
+            assert!((direct - schmidt).abs() < 1e-12, "{direct} vs {schmidt}");
+        }
     }
 
     #[test]

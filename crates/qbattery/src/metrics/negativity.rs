@@ -6,7 +6,7 @@
 //! 000_e3df25f406468476.txt (log-negativity of the cavity–chain battery).
 
 use super::spectrum::{check_density, hermitian_eigenvalues};
-use crate::{c64, MatRef, Result};
+use crate::{c64, Mat, MatRef, Result};
 use qbattery_linalg::partial::ptranspose;
 
 /// Logarithmic negativity `E_N = log₂ ‖ρ^{T_part}‖₁`, in bits; `≥ 0`, 0 for separable
@@ -33,6 +33,39 @@ pub fn negativity(rho: MatRef<c64>, dims: &[usize], part: &[usize]) -> Result<f6
     Ok(((trace_norm_of_ptranspose(rho, dims, part)? - 1.0) / 2.0).max(0.0))
 }
 
+/// Logarithmic negativity of a pure state from its Schmidt matrix (ψ reshaped to (one
+/// side, other side)), given as independent blocks (e.g.
+/// [`crate::sector::Subspace::schmidt_blocks`]; one block is the whole matrix):
+/// `E_N = 2 log₂ Σ_k s_k` over the Schmidt (singular) values s_k of the normalised ψ,
+/// since ‖(|ψ⟩⟨ψ|)^{T_A}‖₁ = (Σ_k s_k)². It equals [`log_negativity`] of |ψ⟩⟨ψ| at the
+/// cost of SVDs of the blocks instead of the eigen-decomposition of the whole partial
+/// transpose.
+///
+/// # Errors
+/// [`crate::Error::InvalidParameter`] for a zero or non-finite state.
+pub fn log_negativity_of_pure(blocks: &[Mat<c64>]) -> Result<f64> {
+    let mut s = Vec::new();
+    for m in blocks {
+        s.extend(
+            m.singular_values()
+                .map_err(|e| crate::Error::LinearAlgebra {
+                    context: "log-negativity (Schmidt values)".into(),
+                    detail: format!("{e:?}"),
+                })?,
+        );
+    }
+    let norm = s.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if !(norm > 0.0 && norm.is_finite()) {
+        return Err(crate::Error::invalid(
+            "Schmidt matrix",
+            norm,
+            "a nonzero, finite state",
+        ));
+    }
+    let sum: f64 = s.iter().sum();
+    Ok((2.0 * (sum / norm).log2()).max(0.0))
+}
+
 /// `‖ρ^{T_part}‖₁ / Tr ρ`.
 fn trace_norm_of_ptranspose(rho: MatRef<c64>, dims: &[usize], part: &[usize]) -> Result<f64> {
     check_density(rho, "rho")?;
@@ -46,7 +79,7 @@ fn trace_norm_of_ptranspose(rho: MatRef<c64>, dims: &[usize], part: &[usize]) ->
 mod tests {
     use super::*;
     use crate::metrics::spectrum::testing::{density_from_raw, diag, projector};
-    use crate::{Error, Mat};
+    use crate::Error;
     use proptest::prelude::*;
 
     fn kron(a: &Mat<c64>, b: &Mat<c64>) -> Mat<c64> {
@@ -62,6 +95,28 @@ mod tests {
             .map(|i| c64::new(if i % (d + 1) == 0 { 1.0 } else { 0.0 }, 0.0))
             .collect();
         projector(&psi)
+    }
+
+    #[test]
+    fn pure_states_from_schmidt_values_match_the_partial_transpose() {
+        let (da, db) = (3usize, 4usize);
+        let psi: Vec<c64> = (0..da * db)
+            .map(|k| c64::new((k as f64 * 0.7).sin(), (k as f64 * 1.3).cos() * 0.5))
+            .collect();
+        let norm = psi.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
+        let psi: Vec<c64> = psi.iter().map(|z| z / norm).collect();
+        let m = Mat::from_fn(da, db, |a, b| psi[a * db + b]);
+        let direct = log_negativity(projector(&psi).as_ref(), &[da, db], &[0]).unwrap();
+        let schmidt = log_negativity_of_pure(std::slice::from_ref(&m)).unwrap();
+        assert!(direct > 0.5, "{direct}");
+        assert!((direct - schmidt).abs() < 1e-13, "{direct} vs {schmidt}");
+        // Unnormalised input is normalised; a product state has none.
+        let scaled = Mat::from_fn(da, db, |a, b| m[(a, b)] * 3.0);
+        assert!((log_negativity_of_pure(&[scaled]).unwrap() - schmidt).abs() < 1e-13);
+        let product = Mat::from_fn(da, db, |a, b| {
+            c64::new((a + 1) as f64 * (b + 2) as f64, 0.0)
+        });
+        assert!(log_negativity_of_pure(&[product]).unwrap() < 1e-13);
     }
 
     #[test]

@@ -12,8 +12,10 @@
 //!
 //! Symmetry: the Rabi coupling and the anisotropic XY terms change the number of
 //! excitations (photons + spin levels) by 0 or ±2, so its parity is conserved (Z2); with the
-//! Jaynes–Cummings coupling and γ = 0 the number itself is (U(1)). Cavity loss breaks both
-//! for the open system, which is then evolved in the full space.
+//! Jaynes–Cummings coupling and γ = 0 the number itself is (U(1)). Cavity loss and gain
+//! shift it by ∓1, so for the open system it is a weak symmetry (ρ stays block-diagonal in
+//! it). The reflection of the chain n ↔ N+1−n commutes with H and with the cavity's jumps (a
+//! strong symmetry); the runner finds and uses both ([`crate::simulation::symmetry`]).
 
 use super::cavity::positive;
 pub use super::cavity::Cavity;

@@ -201,19 +201,20 @@ impl<T: TimeEvolution> Engine for T {
             model: T::NAME,
             space: problem.space.describe(),
             dimension: Some(plan.full_dim),
-            symmetry: problem
-                .charge
-                .as_ref()
-                .map_or("none used".into(), |c| c.describe()),
+            symmetry: {
+                let mut used: Vec<String> = problem.charge.iter().map(|c| c.describe()).collect();
+                used.extend(plan.reduction.describe());
+                if plan.reduction.weak {
+                    used.push("ρ block-diagonal in the charge (weak)".into());
+                }
+                if used.is_empty() {
+                    "none used".into()
+                } else {
+                    used.join("; ")
+                }
+            },
             evolved_in: Some((plan.subspace.label(), plan.subspace.dim())),
-            blocks: plan
-                .blocks
-                .iter()
-                .map(|b| {
-                    b.charge
-                        .map_or(format!("{}", b.dim), |q| format!("Q={q}: {}", b.dim))
-                })
-                .collect(),
+            blocks: plan.blocks.iter().map(|b| b.label()).collect(),
             method: Some(plan.method),
             method_detail: (!problem.drives.is_empty()).then(|| {
                 let names: Vec<&str> = problem.drives.iter().map(|d| d.name.as_str()).collect();

@@ -10,12 +10,13 @@ pub fn dense_bytes(d: usize) -> u64 {
     16 * (d as u64) * (d as u64)
 }
 
-/// Bytes the steady-state solver needs for an open system of Hilbert dimension d with
-/// `method`: the dense d²×d² Liouvillian and its SVD (d ≤ 20 under `auto`); the sparse
-/// LU of the d²×d² Liouvillian, whose fill-in grows like (d²)^{3/2} for these many-body
-/// generators; or the iterative method's Krylov basis of d×d matrices.
-pub fn steady_state_bytes(d: usize, method: SteadyMethod) -> u64 {
-    let n = (d as f64) * (d as f64);
+/// Bytes the steady-state solver needs for an open system of Hilbert dimension d whose
+/// density matrix has `unknowns` free entries (d², or Σ_b d_b² when a weak symmetry keeps
+/// it block-diagonal) with `method`: the dense Liouvillian and its SVD (d ≤ 20 under
+/// `auto`); its sparse LU, whose fill-in grows like n^{3/2} in the number n of unknowns
+/// for these many-body generators; or the iterative method's Krylov basis.
+pub fn steady_state_bytes(d: usize, unknowns: usize, method: SteadyMethod) -> u64 {
+    let n = unknowns as f64;
     let dense = d <= crate::dynamics::steady::DENSE_MAX_DIM;
     match method {
         SteadyMethod::Dense => (3.0 * 16.0 * n * n) as u64,

@@ -29,6 +29,7 @@ pub mod progress;
 pub mod run;
 pub mod runner;
 pub mod settings;
+pub mod symmetry;
 
 pub use drive::Drive;
 pub use memory::Estimate;

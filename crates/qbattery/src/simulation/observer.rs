@@ -147,23 +147,33 @@ impl<'a> Observer<'a> {
 
     pub(crate) fn observe_ket(&self, psi: &[c64]) -> Result<Sample> {
         let reduce = |sites: &[usize]| self.subspace.reduce_ket(psi, sites);
-        let global = || -> Result<Mat<c64>> {
-            Ok(crate::states::ket_to_density(
-                &self.subspace.embed_ket(psi)?,
-            ))
+        // A pure state's log-negativity from its Schmidt values.
+        let log_negativity = || {
+            let blocks = self
+                .subspace
+                .schmidt_blocks(psi, &self.problem.battery.sites)?;
+            negativity::log_negativity_of_pure(&blocks)
         };
-        self.sample(&reduce, global)
+        self.sample(&reduce, log_negativity)
     }
 
     pub(crate) fn observe_density(&self, rho: MatRef<'_, c64>) -> Result<Sample> {
         let reduce = |sites: &[usize]| self.subspace.reduce_density(rho, sites);
-        self.sample(&reduce, || self.subspace.embed_density(rho))
+        let log_negativity = || {
+            let full = self.subspace.embed_density(rho)?;
+            negativity::log_negativity(
+                full.as_ref(),
+                &self.problem.space.dims(),
+                &self.problem.battery.sites,
+            )
+        };
+        self.sample(&reduce, log_negativity)
     }
 
     fn sample(
         &self,
         reduce: &dyn Fn(&[usize]) -> Result<Mat<c64>>,
-        global: impl FnOnce() -> Result<Mat<c64>>,
+        log_negativity: impl FnOnce() -> Result<f64>,
     ) -> Result<Sample> {
         let rho_b = reduce(&self.problem.battery.sites)?;
         let modes = self
@@ -202,7 +212,7 @@ impl<'a> Observer<'a> {
             (absolute - ergotropy::passive_energy_of_spectra(&spectrum, &self.spectrum)).max(0.0)
         };
         let mut values = Vec::with_capacity(self.columns.len());
-        let mut global = Some(global);
+        let mut log_negativity = Some(log_negativity);
         let mut pair_state: Option<Mat<c64>> = None;
         for m in &self.metrics {
             match m {
@@ -222,12 +232,7 @@ impl<'a> Observer<'a> {
                     }
                 }
                 Metric::LogNegativity => {
-                    let full = (global.take().expect("one global metric"))()?;
-                    values.push(negativity::log_negativity(
-                        full.as_ref(),
-                        &self.problem.space.dims(),
-                        &self.problem.battery.sites,
-                    )?);
+                    values.push((log_negativity.take().expect("one log-negativity"))()?);
                 }
                 Metric::Photons => values.extend(
                     modes

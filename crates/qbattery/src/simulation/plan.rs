@@ -4,12 +4,14 @@
 
 use crate::dynamics::hamiltonian::Control;
 use crate::error::{Error, Result};
-use crate::sector::{Charge, Subspace};
+use crate::permutation::PermutationSector;
+use crate::sector::Subspace;
 use crate::space::Space;
 
 use super::memory::{dense_bytes, Estimate};
 use super::problem::Problem;
 use super::settings::{Metric, OutputSettings, SolverSettings};
+use super::symmetry::{self, sign_label, Reduction};
 
 /// The method a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,13 +45,35 @@ impl Method {
     }
 }
 
-/// One block that is evolved (closed systems: one per charge value; open: one).
+/// One block: closed systems, one per charge value (and sign of a site permutation)
+/// diagonalised or evolved apart; open systems, the diagonal blocks of ρ in a weak
+/// charge, or the one evolved space.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Block {
     /// The charge value, when the block is a sector.
     pub charge: Option<i64>,
+    /// The eigenvalue ±1 of the site permutation, when it splits the space.
+    pub sign: Option<i8>,
     /// Its dimension.
     pub dim: usize,
+}
+
+impl Block {
+    /// A label such as `Q=1, P=+1: 126`, or the dimension alone.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(q) = self.charge {
+            parts.push(format!("Q={q}"));
+        }
+        if let Some(s) = self.sign {
+            parts.push(format!("P={}", sign_label(s)));
+        }
+        if parts.is_empty() {
+            format!("{}", self.dim)
+        } else {
+            format!("{}: {}", parts.join(", "), self.dim)
+        }
+    }
 }
 
 /// How a problem will be run.
@@ -57,8 +81,13 @@ pub struct Block {
 pub struct Plan {
     /// Dimension of the full space.
     pub full_dim: usize,
-    /// The subspace that is evolved.
+    /// The subspace of product states the run works in (states are observed there).
     pub subspace: Subspace,
+    /// The symmetries used within it (a site permutation, a weak charge).
+    pub reduction: Reduction,
+    /// Dimension of the space evolved: the subspace, or the eigenspace of the site
+    /// permutation within it.
+    pub evolved_dim: usize,
     /// The blocks diagonalised (closed, constant H) or evolved (otherwise) separately.
     pub blocks: Vec<Block>,
     /// The method.
@@ -71,7 +100,8 @@ pub struct Plan {
     pub entropy_sites: Vec<usize>,
 }
 
-/// Full dimension above which global metrics (log-negativity) are refused.
+/// Full dimension above which the log-negativity of a mixed state (a partial transpose of
+/// the full density matrix) is refused; a pure state's needs its Schmidt values only.
 pub const MAX_FULL_DIM_FOR_GLOBAL_METRICS: usize = 4096;
 
 /// Decides the subspace, the blocks, the method and the memory a run of `problem` with
@@ -95,9 +125,15 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         (true, true) => Method::SchrodingerRk45,
         (false, _) => Method::LindbladRk45,
     };
-    check_requests(problem, output, full_dim, driven)?;
-    let (subspace, blocks) = subspace_and_blocks(problem, method)?;
-    let d = subspace.dim();
+    check_requests(problem, output, full_dim, closed, driven)?;
+    let subspace = evolved_subspace(problem, method)?;
+    let reduction = if solver.symmetries {
+        symmetry::find(problem, &subspace, method)?
+    } else {
+        Reduction::default()
+    };
+    let (blocks, evolved_dim) = blocks(problem, &subspace, &reduction, method)?;
+    let d = evolved_dim;
     let mut memory = Estimate::default();
     let battery_dim = problem.battery.space.dim()?;
     memory.add(
@@ -115,20 +151,39 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         Method::KrylovPiecewise => memory.add("Krylov basis", 40 * 16 * d as u64),
         Method::SchrodingerRk45 => memory.add("Runge–Kutta stages", 12 * 16 * d as u64),
         Method::LindbladRk45 => {
-            memory.add("density matrix and Runge–Kutta stages", 12 * dense_bytes(d))
+            memory.add("density matrix and Runge–Kutta stages", 12 * dense_bytes(d));
+            if d != subspace.dim() {
+                memory.add(
+                    "state lifted for the observers",
+                    dense_bytes(subspace.dim()),
+                );
+            }
         }
         Method::CentralSpinBlocks | Method::LadderCollisions => {}
     }
     if output.metrics.contains(&Metric::LogNegativity) {
-        memory.add(
-            "global state for the log-negativity",
-            3 * dense_bytes(full_dim),
-        );
+        if closed {
+            // The blocks of the ket's Schmidt matrix: about as many entries as the ket.
+            memory.add(
+                "Schmidt blocks for the log-negativity",
+                3 * 16 * subspace.dim() as u64,
+            );
+        } else {
+            memory.add(
+                "global state for the log-negativity",
+                3 * dense_bytes(full_dim),
+            );
+        }
     }
     if output.steady_state {
+        let unknowns = if reduction.weak {
+            blocks.iter().map(|b| b.dim * b.dim).sum()
+        } else {
+            d * d
+        };
         memory.add(
             "steady state (Liouvillian null space)",
-            super::memory::steady_state_bytes(d, solver_steady_method),
+            super::memory::steady_state_bytes(d, unknowns, solver_steady_method),
         );
     }
     let pair = resolve_pair(problem, output)?;
@@ -141,6 +196,8 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
     Ok(Plan {
         full_dim,
         subspace,
+        reduction,
+        evolved_dim,
         blocks,
         method,
         memory,
@@ -154,15 +211,18 @@ fn check_requests(
     problem: &Problem,
     output: &OutputSettings,
     full_dim: usize,
+    closed: bool,
     driven: bool,
 ) -> Result<()> {
-    if output.metrics.contains(&Metric::LogNegativity) && full_dim > MAX_FULL_DIM_FOR_GLOBAL_METRICS
+    if output.metrics.contains(&Metric::LogNegativity)
+        && !closed
+        && full_dim > MAX_FULL_DIM_FOR_GLOBAL_METRICS
     {
         return Err(Error::invalid(
             "output.metrics",
             "log_negativity",
             format!(
-                "only for full dimensions ≤ {MAX_FULL_DIM_FOR_GLOBAL_METRICS} (this space has {full_dim}); drop it or make the space smaller"
+                "only for full dimensions ≤ {MAX_FULL_DIM_FOR_GLOBAL_METRICS} in an open system (this space has {full_dim}); drop it or make the space smaller"
             ),
         ));
     }
@@ -186,13 +246,11 @@ fn check_requests(
     Ok(())
 }
 
-/// The evolved subspace and its blocks: with a conserved charge, only the sectors the
-/// initial state occupies (closed) or can reach through the jump operators (open).
-fn subspace_and_blocks(problem: &Problem, method: Method) -> Result<(Subspace, Vec<Block>)> {
+/// The subspace of the run: with a conserved charge, only the sectors the initial state
+/// occupies (closed) or can reach through the jump operators (open).
+fn evolved_subspace(problem: &Problem, method: Method) -> Result<Subspace> {
     let Some(charge) = &problem.charge else {
-        let subspace = Subspace::full(&problem.space)?;
-        let dim = subspace.dim();
-        return Ok((subspace, vec![Block { charge: None, dim }]));
+        return Subspace::full(&problem.space);
     };
     let support = problem.initial.charges(charge);
     if method == Method::LindbladRk45 {
@@ -200,33 +258,85 @@ fn subspace_and_blocks(problem: &Problem, method: Method) -> Result<(Subspace, V
         for j in &problem.jumps {
             shifts.extend(j.charge_shifts(charge.weights(), &problem.space)?);
         }
-        let subspace = Subspace::reachable(&problem.space, charge, &support, &shifts)?;
-        let dim = subspace.dim();
-        return Ok((subspace, vec![Block { charge: None, dim }]));
+        return Subspace::reachable(&problem.space, charge, &support, &shifts);
     }
-    let subspace = Subspace::sectors(&problem.space, charge, &support)?;
-    let blocks = if method == Method::EigenPropagation {
-        sector_blocks(&problem.space, charge, &subspace)?
+    Subspace::sectors(&problem.space, charge, &support)
+}
+
+/// The blocks and the evolved dimension: eigen-propagation diagonalises each charge
+/// sector and sign apart; an open run with a weak charge keeps ρ block-diagonal in it;
+/// otherwise one block, the evolved space.
+fn blocks(
+    problem: &Problem,
+    subspace: &Subspace,
+    reduction: &Reduction,
+    method: Method,
+) -> Result<(Vec<Block>, usize)> {
+    let charge = problem.charge.as_ref();
+    let signs: Vec<Option<i8>> = match reduction.permutation {
+        Some(_) => reduction.signs.iter().map(|&s| Some(s)).collect(),
+        None => vec![None],
+    };
+    if method == Method::EigenPropagation {
+        let sectors: Vec<(Option<i64>, Subspace)> = match charge {
+            Some(c) => subspace
+                .sector_values()
+                .iter()
+                .map(|&q| Ok((Some(q), Subspace::sector(&problem.space, c, q)?)))
+                .collect::<Result<_>>()?,
+            None => vec![(None, subspace.clone())],
+        };
+        let mut out = Vec::new();
+        for (q, sector) in &sectors {
+            for &sign in &signs {
+                let dim = block_basis(sector, reduction, sign)?.dim();
+                out.push(Block {
+                    charge: *q,
+                    sign,
+                    dim,
+                });
+            }
+        }
+        let largest = out.iter().map(|b| b.dim).max().unwrap_or(0);
+        return Ok((out, largest));
+    }
+    let basis = symmetry::evolved_basis(reduction, subspace, charge)?;
+    let sign = reduction.sign();
+    let labels = symmetry::block_labels(reduction, &basis, subspace, charge);
+    let blocks = if reduction.weak {
+        let mut counts = std::collections::BTreeMap::new();
+        for q in &labels {
+            *counts.entry(*q).or_insert(0usize) += 1;
+        }
+        counts
+            .into_iter()
+            .map(|(q, dim)| Block {
+                charge: Some(q),
+                sign,
+                dim,
+            })
+            .collect()
     } else {
         vec![Block {
             charge: None,
-            dim: subspace.dim(),
+            sign,
+            dim: basis.dim(),
         }]
     };
-    Ok((subspace, blocks))
+    Ok((blocks, basis.dim()))
 }
 
-fn sector_blocks(space: &Space, charge: &Charge, subspace: &Subspace) -> Result<Vec<Block>> {
-    subspace
-        .sector_values()
-        .iter()
-        .map(|&q| {
-            Ok(Block {
-                charge: Some(q),
-                dim: Subspace::sector(space, charge, q)?.dim(),
-            })
-        })
-        .collect()
+/// The basis of one eigen-propagation block: the eigenspace `sign` of the permutation in
+/// `sector`, or the sector's own basis.
+pub(crate) fn block_basis(
+    sector: &Subspace,
+    reduction: &Reduction,
+    sign: Option<i8>,
+) -> Result<PermutationSector> {
+    match (&reduction.permutation, sign) {
+        (Some(p), Some(s)) => PermutationSector::new(sector, p, s),
+        _ => Ok(PermutationSector::whole(sector.dim())),
+    }
 }
 
 /// The site called `name`, as an error naming `field` when there is none.

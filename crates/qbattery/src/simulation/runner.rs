@@ -12,7 +12,11 @@ use crate::dynamics::schrodinger::{evolve_adaptive, evolve_piecewise, EigenPropa
 use crate::dynamics::steady;
 use crate::error::Result;
 use crate::metrics::energy;
+use crate::operators::opsum::OpSum;
+use crate::permutation::PermutationSector;
 use crate::sector::Subspace;
+use crate::{CsrMatrix, Error, Mat, MatRef};
+use std::cell::Cell;
 
 use super::observer::{push_sample, Observer, Sample};
 use super::plan::{plan, Method, Plan};
@@ -20,6 +24,7 @@ use super::problem::Problem;
 use super::progress::Progress;
 use super::run::{Run, SteadyReport};
 use super::settings::{OutputSettings, SolverSettings, TimeGrid};
+use super::symmetry::{self, check_commutators};
 
 /// Runs a problem on a time grid and reports the requested metrics (and the steady
 /// state, when `output.steady_state`). The method is the plan's: see [`plan`].
@@ -54,11 +59,18 @@ pub fn run_planned(
     run.record("subspace", plan.subspace.label());
     run.record("subspace_dim", plan.subspace.dim());
     run.record("full_dim", plan.full_dim);
+    run.record("evolved_dim", plan.evolved_dim);
+    if let Some(sym) = plan.reduction.describe() {
+        run.record("symmetry", sym);
+    }
+    if plan.reduction.weak {
+        run.record("weak_symmetry", "ρ block-diagonal in the charge");
+    }
     run.record(
         "blocks",
         format!(
             "{:?}",
-            plan.blocks.iter().map(|b| b.dim).collect::<Vec<_>>()
+            plan.blocks.iter().map(|b| b.label()).collect::<Vec<_>>()
         ),
     );
     progress.start("time steps", times.len());
@@ -68,7 +80,7 @@ pub fn run_planned(
     };
     let maxima = match plan.method {
         Method::EigenPropagation => {
-            let propagator = BlockPropagator::new(problem, plan)?;
+            let propagator = BlockPropagator::new(problem, plan, &mut run)?;
             let psi0 = problem.initial.ket_on(&plan.subspace)?;
             for &t in &times {
                 sampled(
@@ -85,8 +97,11 @@ pub fn run_planned(
             energy::charging_maxima_exact(&times, &energies, energy_at)?
         }
         Method::KrylovPiecewise | Method::SchrodingerRk45 => {
-            let h = hamiltonian(problem, &plan.subspace)?;
-            let psi0 = problem.initial.ket_on(&plan.subspace)?;
+            let reduced = Reduced::new(problem, plan)?;
+            let h = reduced.hamiltonian(problem)?;
+            let psi0 = reduced
+                .basis
+                .restrict_ket(&problem.initial.ket_on(&plan.subspace)?)?;
             let states = if plan.method == Method::KrylovPiecewise {
                 let opts = KrylovOptions::default();
                 run.record("krylov_tol", opts.tol);
@@ -102,26 +117,30 @@ pub fn run_planned(
             };
             run.record("breakpoints", h.breakpoints().len());
             for psi in &states {
-                sampled(&mut samples, observer.observe_ket(psi)?);
+                sampled(
+                    &mut samples,
+                    observer.observe_ket(&reduced.basis.lift_ket(psi)?)?,
+                );
             }
+            reduced.record(&mut run);
             let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
             energy::charging_maxima(&times, &energies)?
         }
         Method::LindbladRk45 => {
-            let lindblad = Lindblad::new(
-                hamiltonian(problem, &plan.subspace)?,
-                jumps(problem, &plan.subspace)?,
-            )?;
-            let rho0 = problem.initial.density_on(&plan.subspace)?;
+            let reduced = Reduced::new(problem, plan)?;
+            let lindblad = Lindblad::new(reduced.hamiltonian(problem)?, reduced.jumps(problem)?)?;
+            let rho0 = reduced.initial_density(problem)?;
             let report = lindblad.evolve_with(
                 rho0.as_ref(),
                 &times,
                 &solver.ode_options(),
                 |_, _, rho| {
-                    sampled(&mut samples, observer.observe_density(rho)?);
+                    let lifted = reduced.basis.lift_density(rho)?;
+                    sampled(&mut samples, observer.observe_density(lifted.as_ref())?);
                     Ok(())
                 },
             )?;
+            reduced.record(&mut run);
             run.record("rtol", solver.rtol);
             run.record("atol", solver.atol);
             run.record("steps", report.stats.steps);
@@ -151,20 +170,6 @@ pub fn run_planned(
     Ok(run)
 }
 
-/// H(t) on the subspace: H₀ and every drive term.
-fn hamiltonian(problem: &Problem, subspace: &Subspace) -> Result<Hamiltonian> {
-    let drives = problem
-        .drives
-        .iter()
-        .map(|d| Ok((d.control.clone(), d.operator.build(subspace)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Hamiltonian::new(problem.hamiltonian.build(subspace)?, drives)
-}
-
-fn jumps(problem: &Problem, subspace: &Subspace) -> Result<Vec<crate::CsrMatrix>> {
-    problem.jumps.iter().map(|j| j.build(subspace)).collect()
-}
-
 /// The steady state reached from the initial state, in the evolved subspace, with every
 /// requested metric there.
 fn steady_state(
@@ -174,16 +179,21 @@ fn steady_state(
     observer: &Observer<'_>,
     run: &mut Run,
 ) -> Result<SteadyReport> {
-    let h = problem.constant_hamiltonian().build(&plan.subspace)?;
-    let rho0 = problem.initial.density_on(&plan.subspace)?;
-    let ss = steady::steady_state(
+    let reduced = Reduced::new(problem, plan)?;
+    let h = reduced.operator(&problem.constant_hamiltonian())?;
+    reduced.check_weak(&h)?;
+    let rho0 = reduced.initial_density(problem)?;
+    let ss = steady::steady_state_in_blocks(
         &h,
-        &jumps(problem, &plan.subspace)?,
+        &reduced.jumps(problem)?,
+        &reduced.labels,
         Some(rho0.as_ref()),
         &solver.steady,
     )?;
+    reduced.record(run);
     run.warnings.extend(ss.warnings.iter().cloned());
-    let sample = observer.observe_density(ss.rho.as_ref())?;
+    let rho = reduced.basis.lift_density(ss.rho.as_ref())?;
+    let sample = observer.observe_density(rho.as_ref())?;
     let mut metrics = std::collections::BTreeMap::new();
     metrics.insert("energy".to_string(), sample.energy);
     metrics.extend(observer.named_values(&sample));
@@ -198,30 +208,141 @@ fn steady_state(
     })
 }
 
-/// Exact propagation of a pure state, block by block.
+/// The evolved basis of a run (the eigenspace of a site permutation within the run's
+/// subspace, grouped by a weak charge) and the operators compressed onto it, with the
+/// numerical symmetry checks.
+struct Reduced<'a> {
+    plan: &'a Plan,
+    basis: PermutationSector,
+    /// The weak charge of each basis vector (all 0 without one).
+    labels: Vec<i64>,
+    /// The largest relative ‖[P, A]‖ over the operators built so far.
+    commutator: Cell<Option<f64>>,
+}
+
+impl<'a> Reduced<'a> {
+    fn new(problem: &Problem, plan: &'a Plan) -> Result<Self> {
+        let charge = problem.charge.as_ref();
+        let basis = symmetry::evolved_basis(&plan.reduction, &plan.subspace, charge)?;
+        let labels = symmetry::block_labels(&plan.reduction, &basis, &plan.subspace, charge);
+        Ok(Self {
+            plan,
+            basis,
+            labels,
+            commutator: Cell::new(None),
+        })
+    }
+
+    /// An operator built on the run's subspace, checked against the permutation and
+    /// compressed onto the evolved basis.
+    fn operator(&self, op: &OpSum) -> Result<CsrMatrix> {
+        let m = op.build(&self.plan.subspace)?;
+        if let Some(c) = check_commutators(&self.plan.reduction, &self.plan.subspace, &[&m])? {
+            self.commutator
+                .set(Some(self.commutator.get().map_or(c, |w: f64| w.max(c))));
+        }
+        self.basis.compress(&m)
+    }
+
+    /// H(t): H₀ and every drive term, compressed.
+    fn hamiltonian(&self, problem: &Problem) -> Result<Hamiltonian> {
+        let h0 = self.operator(&problem.hamiltonian)?;
+        self.check_weak(&h0)?;
+        let drives = problem
+            .drives
+            .iter()
+            .map(|d| {
+                let m = self.operator(&d.operator)?;
+                self.check_weak(&m)?;
+                Ok((d.control.clone(), m))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Hamiltonian::new(h0, drives)
+    }
+
+    fn jumps(&self, problem: &Problem) -> Result<Vec<CsrMatrix>> {
+        problem.jumps.iter().map(|j| self.operator(j)).collect()
+    }
+
+    /// ρ(0) on the evolved basis.
+    fn initial_density(&self, problem: &Problem) -> Result<Mat<crate::c64>> {
+        if problem.initial.is_pure() {
+            let psi = problem.initial.ket_on(&self.plan.subspace)?;
+            return Ok(crate::states::ket_to_density(
+                &self.basis.restrict_ket(&psi)?,
+            ));
+        }
+        let rho: Mat<crate::c64> = problem.initial.density_on(&self.plan.subspace)?;
+        let r: MatRef<'_, crate::c64> = rho.as_ref();
+        self.basis.restrict_density(r)
+    }
+
+    /// A weak charge must be conserved by the Hamiltonian: no entry between blocks.
+    fn check_weak(&self, h: &CsrMatrix) -> Result<()> {
+        if !self.plan.reduction.weak {
+            return Ok(());
+        }
+        let scale = h.iter().map(|(_, _, v)| v.norm()).fold(0.0, f64::max);
+        let leak = h
+            .iter()
+            .filter(|&(i, j, _)| self.labels[i] != self.labels[j])
+            .map(|(_, _, v)| v.norm())
+            .fold(0.0, f64::max);
+        if leak > 1e-12 * scale.max(f64::MIN_POSITIVE) {
+            return Err(Error::LinearAlgebra {
+                context: "weak symmetry".into(),
+                detail: format!("the Hamiltonian couples different charges ({leak:.3e}); the model's charge is not conserved"),
+            });
+        }
+        Ok(())
+    }
+
+    fn record(&self, run: &mut Run) {
+        if let Some(c) = self.commutator.get() {
+            run.record("symmetry_commutator", c);
+        }
+    }
+}
+
+/// Exact propagation of a pure state, block by block (charge sectors and, with a site
+/// permutation, its eigenspaces in each).
 struct BlockPropagator {
-    /// For each block: positions of its states in the run's subspace, and its propagator.
-    blocks: Vec<(Vec<usize>, EigenPropagator)>,
+    /// For each block: positions of its states in the run's subspace, its basis there,
+    /// and its propagator.
+    blocks: Vec<(Vec<usize>, PermutationSector, EigenPropagator)>,
     dim: usize,
 }
 
 impl BlockPropagator {
-    fn new(problem: &Problem, plan: &Plan) -> Result<Self> {
+    fn new(problem: &Problem, plan: &Plan, run: &mut Run) -> Result<Self> {
         let h = problem.constant_hamiltonian();
         let mut blocks = Vec::new();
+        let mut worst: Option<f64> = None;
         for b in &plan.blocks {
-            let block = match (b.charge, &problem.charge) {
+            let sector = match (b.charge, &problem.charge) {
                 (Some(q), Some(charge)) => Subspace::sector(&problem.space, charge, q)?,
                 _ => plan.subspace.clone(),
             };
-            let positions = (0..block.dim())
+            let positions = (0..sector.dim())
                 .map(|i| {
                     plan.subspace
-                        .position(block.full_index(i))
+                        .position(sector.full_index(i))
                         .expect("blocks lie inside the subspace")
                 })
                 .collect();
-            blocks.push((positions, EigenPropagator::new(&h.build(&block)?)?));
+            let basis = super::plan::block_basis(&sector, &plan.reduction, b.sign)?;
+            let m = h.build(&sector)?;
+            if let Some(c) = check_commutators(&plan.reduction, &sector, &[&m])? {
+                worst = Some(worst.map_or(c, |w| w.max(c)));
+            }
+            blocks.push((
+                positions,
+                basis.clone(),
+                EigenPropagator::new(&basis.compress(&m)?)?,
+            ));
+        }
+        if let Some(c) = worst {
+            run.record("symmetry_commutator", c);
         }
         Ok(Self {
             blocks,
@@ -231,13 +352,15 @@ impl BlockPropagator {
 
     fn state_at(&self, psi0: &[c64], t: f64) -> Vec<c64> {
         let mut psi = vec![c64::new(0.0, 0.0); self.dim];
-        for (positions, prop) in &self.blocks {
+        for (positions, basis, prop) in &self.blocks {
             let local: Vec<c64> = positions.iter().map(|&p| psi0[p]).collect();
-            let evolved = prop
-                .state_at(&local, t)
+            let lifted = basis
+                .restrict_ket(&local)
+                .and_then(|x| prop.state_at(&x, t))
+                .and_then(|y| basis.lift_ket(&y))
                 .expect("block dimensions agree by construction");
-            for (&p, a) in positions.iter().zip(evolved) {
-                psi[p] = a;
+            for (&p, a) in positions.iter().zip(lifted) {
+                psi[p] += a;
             }
         }
         psi

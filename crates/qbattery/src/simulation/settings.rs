@@ -60,6 +60,10 @@ pub struct SolverSettings {
     /// How the steady state is found (`[solver.steady]`: `method`, `null_tol`,
     /// `positivity_tol`), when `output.steady_state` asks for it.
     pub steady: SteadyOptions,
+    /// Use the symmetries found in the problem beyond its charge sectors (a site
+    /// permutation, a weak charge; see [`crate::simulation::symmetry`]). Default true;
+    /// false evolves the whole charge subspace, to check a reduced run against it.
+    pub symmetries: bool,
 }
 
 impl Default for SolverSettings {
@@ -69,6 +73,7 @@ impl Default for SolverSettings {
             atol: 1e-10,
             max_steps: 10_000_000,
             steady: SteadyOptions::default(),
+            symmetries: true,
         }
     }
 }

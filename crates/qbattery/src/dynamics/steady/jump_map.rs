@@ -10,29 +10,45 @@
 //!
 //! 𝒮⁻¹ is applied in the eigenbasis of K = VΛV⁻¹: with X̃ = V⁻¹XV^{-†},
 //! 𝒮(X) = V[−i(λ_i − λ̄_j) X̃_ij]V†, so 𝒮⁻¹ divides entrywise; it costs four dense d×d
-//! products, and 𝒥 a few sparse ones. 𝒮 is invertible when every eigenvalue of K decays
+//! products, and 𝒥 a few sparse ones. With a weak symmetry (ρ block-diagonal, see
+//! `layout`) K is block-diagonal and 𝒮⁻¹ acts on each diagonal block with that block's
+//! eigenvectors: for two equal blocks, a quarter of the dense work. 𝒮 is invertible when every eigenvalue of K decays
 //! (Im λ < 0): every state is reached by some jump operator's L†L.
 
 use faer::linalg::solvers::Solve;
-use faer::Mat;
+use faer::reborrow::{Reborrow, ReborrowMut};
+use faer::{Accum, Mat};
 
+use super::layout::Layout;
 use super::NullMap;
 use crate::{c64, CsrMatrix, Error, MatMut, MatRef, Result};
 
-/// Φ = −𝒮⁻¹𝒥 (or Φ' = −𝒮^{-†}𝒥† when `adjoint`) on column-stacked vec(ρ).
+/// 𝒮 on one diagonal block of a weak symmetry (the whole matrix without one): K is
+/// block-diagonal there, so 𝒮⁻¹ acts block by block.
 #[derive(Debug)]
-pub(super) struct JumpMap {
-    d: usize,
-    /// Eigenvectors V of K (columns).
+struct BlockInverse {
+    /// The block's basis indices.
+    indices: Vec<usize>,
+    /// Eigenvectors V of the block of K (columns).
     v: Mat<c64>,
     /// V⁻¹.
     w: Mat<c64>,
     /// −i(λ_i − λ̄_j): 𝒮 in the eigenbasis of K.
     denom: Mat<c64>,
-    /// L_k (or L_k† for the adjoint map).
-    ops: Vec<CsrMatrix>,
+}
+
+/// Φ = −𝒮⁻¹𝒥 (or Φ' = −𝒮^{-†}𝒥† when `adjoint`) on the kept entries of column-stacked
+/// vec(ρ) (all of them, or the diagonal blocks of a weak symmetry, which Φ preserves).
+#[derive(Debug)]
+pub(super) struct JumpMap {
+    d: usize,
+    blocks: Vec<BlockInverse>,
+    /// (M_k, M_k†) with M_k = L_k (or L_k† for the adjoint map).
+    ops: Vec<(CsrMatrix, CsrMatrix)>,
     adjoint: bool,
     null_tol: f64,
+    /// The entries of vec(ρ) the map acts on.
+    layout: Layout,
 }
 
 /// Smallest |λ_i − λ̄_j| relative to max |λ| for which 𝒮 counts as invertible.
@@ -41,119 +57,133 @@ const SINGULAR_REL: f64 = 1e-12;
 impl JumpMap {
     /// The jump map of H and the jumps (each carrying its rate); `None` when 𝒮 is
     /// singular (a dark state). Eigenvalues μ with |μ − 1| ≤ `null_tol` count as null.
+    /// Fails when K = H − (i/2) Σ L†L couples two blocks of `layout` (its labels are then
+    /// not a weak symmetry).
     pub(super) fn new(
         h: &CsrMatrix,
         jumps: &[CsrMatrix],
+        layout: &Layout,
         adjoint: bool,
         null_tol: f64,
     ) -> Result<Option<Self>> {
         let d = h.nrows();
-        let mut k = h.to_dense();
+        let mut k = h.clone();
         for l in jumps {
-            let ldl = l.adjoint().matmul(l)?.to_dense();
-            for j in 0..d {
-                for i in 0..d {
-                    k[(i, j)] -= c64::new(0.0, 0.5) * ldl[(i, j)];
-                }
-            }
+            k = k.add_scaled(&l.adjoint().matmul(l)?, c64::new(0.0, -0.5))?;
         }
-        let evd = k.eigen().map_err(|e| Error::LinearAlgebra {
-            context: "steady_state (eigen-decomposition of the effective Hamiltonian)".into(),
-            detail: format!("{e:?}"),
-        })?;
-        let v = evd.U().to_owned();
-        let lambda: Vec<c64> = (0..d).map(|i| evd.S()[i]).collect();
-        let w = v.partial_piv_lu().solve(Mat::<c64>::identity(d, d));
-        let scale = lambda.iter().map(|l| l.norm()).fold(1e-300, f64::max);
-        let denom = Mat::from_fn(d, d, |i, j| {
-            c64::new(0.0, -1.0) * (lambda[i] - lambda[j].conj())
-        });
-        // min_ij |λ_i − λ̄_j| = 2 min_k |Im λ_k| (|λ_i − λ̄_j| ≥ |Im λ_i| + |Im λ_j|, equal
-        // at i = j): 𝒮 is singular exactly when some λ_k is real.
-        let slowest = lambda
-            .iter()
-            .map(|l| l.im.abs())
-            .fold(f64::INFINITY, f64::min);
+        let labels = layout.labels();
+        if let Some((i, j, _)) = k.iter().find(|&(i, j, _)| labels[i] != labels[j]) {
+            return Err(Error::LinearAlgebra {
+                context: "steady_state (weak symmetry)".into(),
+                detail: format!(
+                    "H − (i/2)ΣL†L couples basis states {i} and {j} of different blocks"
+                ),
+            });
+        }
+        let mut blocks = Vec::new();
+        let (mut scale, mut slowest) = (1e-300f64, f64::INFINITY);
+        for indices in layout.blocks() {
+            let kb = k.submatrix(&indices, &indices).to_dense();
+            let n = indices.len();
+            let evd = kb.eigen().map_err(|e| Error::LinearAlgebra {
+                context: "steady_state (eigen-decomposition of the effective Hamiltonian)".into(),
+                detail: format!("{e:?}"),
+            })?;
+            let v = evd.U().to_owned();
+            let lambda: Vec<c64> = (0..n).map(|i| evd.S()[i]).collect();
+            let w = v.partial_piv_lu().solve(Mat::<c64>::identity(n, n));
+            scale = lambda.iter().map(|l| l.norm()).fold(scale, f64::max);
+            // min_ij |λ_i − λ̄_j| = 2 min_k |Im λ_k| (|λ_i − λ̄_j| ≥ |Im λ_i| + |Im λ_j|,
+            // equal at i = j): 𝒮 is singular exactly when some λ_k is real.
+            slowest = lambda.iter().map(|l| l.im.abs()).fold(slowest, f64::min);
+            let denom = Mat::from_fn(n, n, |i, j| {
+                c64::new(0.0, -1.0) * (lambda[i] - lambda[j].conj())
+            });
+            blocks.push(BlockInverse {
+                indices,
+                v,
+                w,
+                denom,
+            });
+        }
         if 2.0 * slowest <= SINGULAR_REL * scale {
             return Ok(None);
         }
-        let ops = if adjoint {
-            jumps.iter().map(CsrMatrix::adjoint).collect()
-        } else {
-            jumps.to_vec()
-        };
+        let ops = jumps
+            .iter()
+            .map(|l| {
+                if adjoint {
+                    (l.adjoint(), l.clone())
+                } else {
+                    (l.clone(), l.adjoint())
+                }
+            })
+            .collect();
         Ok(Some(Self {
             d,
-            v,
-            w,
-            denom,
+            blocks,
             ops,
             adjoint,
             null_tol,
+            layout: layout.clone(),
         }))
     }
 
-    /// Φ(X) (or Φ'(X)) for one d×d matrix.
+    /// Φ(X) (or Φ'(X)) for one d×d matrix, block-diagonal in the layout's blocks.
     fn map(&self, x: MatRef<'_, c64>) -> Mat<c64> {
         // 𝒥(X) = Σ M X M† with M = L (or L† for 𝒥†).
+        let one = c64::new(1.0, 0.0);
         let mut jx = Mat::<c64>::zeros(self.d, self.d);
-        for m in &self.ops {
-            let mx = sparse_dense(m, x);
-            let b = sparse_dense(m, mx.adjoint().to_owned().as_ref());
-            jx += b.adjoint();
+        let mut mx = Mat::<c64>::zeros(self.d, self.d);
+        for (m, m_adj) in &self.ops {
+            m.mul_dense(x, mx.as_mut(), one, Accum::Replace);
+            m_adj.dense_mul(mx.as_ref(), jx.as_mut(), one, Accum::Add);
         }
-        let (v, w) = (&self.v, &self.w);
-        let mut t = if self.adjoint {
-            v.adjoint() * &jx * v
-        } else {
-            w * &jx * w.adjoint()
-        };
-        for j in 0..self.d {
-            for i in 0..self.d {
-                let den = if self.adjoint {
-                    self.denom[(i, j)].conj()
-                } else {
-                    self.denom[(i, j)]
-                };
-                t[(i, j)] = -t[(i, j)] / den;
+        let mut out = Mat::<c64>::zeros(self.d, self.d);
+        for b in &self.blocks {
+            let idx = &b.indices;
+            let y = Mat::from_fn(idx.len(), idx.len(), |i, j| jx[(idx[i], idx[j])]);
+            let (v, w) = (&b.v, &b.w);
+            let mut t = if self.adjoint {
+                v.adjoint() * &y * v
+            } else {
+                w * &y * w.adjoint()
+            };
+            for j in 0..idx.len() {
+                for i in 0..idx.len() {
+                    let den = if self.adjoint {
+                        b.denom[(i, j)].conj()
+                    } else {
+                        b.denom[(i, j)]
+                    };
+                    t[(i, j)] = -t[(i, j)] / den;
+                }
+            }
+            let z = if self.adjoint {
+                w.adjoint() * &t * w
+            } else {
+                v * &t * v.adjoint()
+            };
+            for j in 0..idx.len() {
+                for i in 0..idx.len() {
+                    out[(idx[i], idx[j])] = z[(i, j)];
+                }
             }
         }
-        if self.adjoint {
-            w.adjoint() * &t * w
-        } else {
-            v * &t * v.adjoint()
-        }
+        out
     }
-}
-
-/// A X for sparse A and dense X.
-fn sparse_dense(a: &CsrMatrix, x: MatRef<'_, c64>) -> Mat<c64> {
-    let mut out = Mat::<c64>::zeros(a.nrows(), x.ncols());
-    for i in 0..a.nrows() {
-        for (k, v) in a.row(i) {
-            for j in 0..x.ncols() {
-                out[(i, j)] += v * x[(k, j)];
-            }
-        }
-    }
-    out
 }
 
 impl NullMap for JumpMap {
     fn dim(&self) -> usize {
-        self.d * self.d
+        self.layout.len()
     }
 
     fn apply_in_place(&self, mut x: MatMut<'_, c64>) {
-        let d = self.d;
         for c in 0..x.ncols() {
-            let m = Mat::from_fn(d, d, |i, j| x[(i + j * d, c)]);
-            let y = self.map(m.as_ref());
-            for j in 0..d {
-                for i in 0..d {
-                    x[(i + j * d, c)] = y[(i, j)];
-                }
-            }
+            let m = self.layout.unvec(x.rb().col(c));
+            let y = self.layout.vec(self.map(m.as_ref()).as_ref());
+            x.rb_mut().col_mut(c).copy_from(&y);
         }
     }
 

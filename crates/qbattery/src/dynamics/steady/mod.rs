@@ -64,7 +64,9 @@ use faer::{Conj, Side};
 use crate::{c64, CsrMatrix, Error, Mat, MatMut, MatRef, Result, Warning};
 
 mod jump_map;
+mod layout;
 use jump_map::JumpMap;
+use layout::Layout;
 
 /// Largest Hilbert-space dimension d for which [`SteadyMethod::Auto`] picks the dense
 /// method. The SVD of the d²×d² Liouvillian costs O(d⁶) time and 16·d⁴ bytes; on one
@@ -232,6 +234,26 @@ pub fn steady_state(
     rho0: Option<MatRef<'_, c64>>,
     opts: &SteadyOptions,
 ) -> Result<SteadyState> {
+    steady_state_in_blocks(h, jumps, &vec![0; h.nrows()], rho0, opts)
+}
+
+/// [`steady_state`] for a generator with a weak symmetry: `labels[i]` is the charge of
+/// basis state i, conserved by `h` and shifted by a fixed amount by each jump operator,
+/// so that 𝓛 keeps a block-diagonal ρ block-diagonal. The solvers then work on the
+/// entries ρ_ij with `labels[i] == labels[j]` only (Σ_b d_b² unknowns instead of d²), and
+/// [`SteadyState::null_dim`] counts the steady states among block-diagonal matrices.
+///
+/// Fails, besides the failures of [`steady_state`], when `labels` has not one entry per
+/// basis state, when `rho0` has a coherence between blocks (above 1e-12), or when the
+/// generator does not keep the block structure (a jump that mixes blocks): the
+/// residual ‖𝓛ρ_ss‖ is then computed on the full generator and checked.
+pub fn steady_state_in_blocks(
+    h: &CsrMatrix,
+    jumps: &[CsrMatrix],
+    labels: &[i64],
+    rho0: Option<MatRef<'_, c64>>,
+    opts: &SteadyOptions,
+) -> Result<SteadyState> {
     if !(opts.null_tol > 0.0 && opts.null_tol < 1.0) {
         return Err(Error::invalid("null_tol", opts.null_tol, "in (0, 1)"));
     }
@@ -242,16 +264,38 @@ pub fn steady_state(
             "finite and ≥ 0",
         ));
     }
-    let l = liouvillian(h, jumps)?;
+    let full = liouvillian(h, jumps)?;
     let d = h.nrows();
+    if labels.len() != d {
+        return Err(Error::DimensionMismatch {
+            context: "steady_state_in_blocks (one label per basis state)".into(),
+            expected: d,
+            found: labels.len(),
+        });
+    }
+    let layout = Layout::new(labels);
     if let Some(r) = rho0 {
         check_initial_state(r, d)?;
+        let off = (0..d)
+            .flat_map(|j| (0..d).map(move |i| (i, j)))
+            .filter(|&(i, j)| labels[i] != labels[j])
+            .map(|(i, j)| r[(i, j)].norm())
+            .fold(0.0, f64::max);
+        if off > 1e-12 {
+            return Err(Error::invalid(
+                "rho0",
+                format!("a coherence {off:.3e} between symmetry blocks"),
+                "a block-diagonal initial state",
+            ));
+        }
     }
+    let l = layout.restrict(full.clone());
     let method = match opts.method {
         SteadyMethod::Auto if d <= DENSE_MAX_DIM => SteadyMethod::Dense,
         SteadyMethod::Auto => SteadyMethod::SparseDirect,
         m => m,
     };
+    let rho0_vec = rho0.map(|r| layout.vec(r));
     let mut warnings = Vec::new();
     let (x, null_dim, gap, name) = match method {
         SteadyMethod::Dense => {
@@ -260,11 +304,11 @@ pub fn steady_state(
             let x = if k == 1 {
                 right.col(0).to_owned()
             } else {
-                project(right.as_ref(), left.as_ref(), require_rho0(rho0, k)?)?
+                project(right.as_ref(), left.as_ref(), require_rho0(rho0_vec.as_ref(), k)?)?
             };
             (x, k, gap, "dense-svd")
         }
-        SteadyMethod::Iterative => match iterative_steady(h, jumps, rho0, opts.null_tol)? {
+        SteadyMethod::Iterative => match iterative_steady(h, jumps, &layout, rho0_vec.as_ref(), opts.null_tol)? {
             Some((x, k)) => (x, k, None, "jump-map-krylov"),
             None => {
                 return Err(Error::LinearAlgebra {
@@ -274,15 +318,15 @@ pub fn steady_state(
             }
         },
         _ => {
-            let (x, k, gap) = sparse_steady(&l, d, rho0, opts.null_tol)?;
+            let (x, k, gap) = sparse_steady(&l, &layout, rho0_vec.as_ref(), opts.null_tol)?;
             (x, k, gap, "sparse-lu")
         }
     };
     if null_dim > 1 {
         warnings.push(Warning::DegenerateSteadyState { dim: null_dim });
     }
-    let rho = finish_state(x.as_ref(), d)?;
-    let residual = apply_norm(&l, &rho);
+    let rho = finish_state(x.as_ref(), &layout)?;
+    let residual = apply_norm(&full, &rho);
     let min_eig = rho
         .self_adjoint_eigenvalues(Side::Lower)
         .map_err(|e| Error::LinearAlgebra {
@@ -396,8 +440,8 @@ fn check_initial_state(r: MatRef<'_, c64>, d: usize) -> Result<()> {
     Ok(())
 }
 
-fn require_rho0(rho0: Option<MatRef<'_, c64>>, k: usize) -> Result<MatRef<'_, c64>> {
-    rho0.ok_or_else(|| {
+fn require_rho0(rho0: Option<&Col<c64>>, k: usize) -> Result<ColRef<'_, c64>> {
+    rho0.map(|r| r.as_ref()).ok_or_else(|| {
         Error::invalid(
             "rho0",
             "None",
@@ -454,15 +498,9 @@ fn dense_gap(l: MatRef<'_, c64>, null_dim: usize) -> Result<Option<f64>> {
 }
 
 /// vec(ρ_ss) = R (J†R)⁻¹ J† vec(ρ₀): the spectral projection of ρ₀ onto ker 𝓛.
-fn project(
-    right: MatRef<'_, c64>,
-    left: MatRef<'_, c64>,
-    rho0: MatRef<'_, c64>,
-) -> Result<Col<c64>> {
-    let d = rho0.nrows();
-    let v0 = Col::<c64>::from_fn(d * d, |k| rho0[(k % d, k / d)]);
+fn project(right: MatRef<'_, c64>, left: MatRef<'_, c64>, v0: ColRef<'_, c64>) -> Result<Col<c64>> {
     let gram = left.adjoint() * right;
-    let coeffs = left.adjoint() * &v0;
+    let coeffs = left.adjoint() * v0;
     let c = gram.partial_piv_lu().solve(&coeffs);
     let x = right * &c;
     if !x.iter().all(|v| v.re.is_finite() && v.im.is_finite()) {
@@ -475,8 +513,9 @@ fn project(
 }
 
 /// Reshapes vec(ρ), normalises the trace and takes the Hermitian part.
-fn finish_state(x: ColRef<'_, c64>, d: usize) -> Result<Mat<c64>> {
-    let tr: c64 = (0..d).map(|i| x[i + i * d]).sum();
+fn finish_state(x: ColRef<'_, c64>, layout: &Layout) -> Result<Mat<c64>> {
+    let d = layout.d();
+    let tr: c64 = (0..d).map(|i| x[layout.diagonal(i)]).sum();
     let xmax = x.iter().map(|v| v.norm()).fold(0.0, f64::max);
     let normalisable =
         tr.norm() > 1e-12 * xmax * d as f64 && tr.re.is_finite() && tr.im.is_finite();
@@ -490,8 +529,9 @@ fn finish_state(x: ColRef<'_, c64>, d: usize) -> Result<Mat<c64>> {
     }
     // Normalise first, then take the Hermitian part: a null vector comes with an arbitrary
     // complex phase, which the division by its trace removes.
+    let m = layout.unvec(x);
     let rho = Mat::<c64>::from_fn(d, d, |i, j| {
-        (x[i + j * d] / tr + (x[j + i * d] / tr).conj()) * c64::new(0.5, 0.0)
+        (m[(i, j)] / tr + (m[(j, i)] / tr).conj()) * c64::new(0.5, 0.0)
     });
     Ok(rho)
 }
@@ -520,11 +560,11 @@ fn to_faer(l: &CsrMatrix, shift: f64) -> Result<SparseColMat<usize, c64>> {
 /// estimate of the Krylov runs (see [`krylov_null_space`]).
 fn sparse_steady(
     l: &CsrMatrix,
-    d: usize,
-    rho0: Option<MatRef<'_, c64>>,
+    layout: &Layout,
+    rho0: Option<&Col<c64>>,
     null_tol: f64,
 ) -> Result<(Col<c64>, usize, Option<f64>)> {
-    let n = d * d;
+    let n = layout.len();
     let scale = (0..n)
         .map(|i| l.row(i).map(|(_, v)| v.norm()).sum::<f64>())
         .fold(0.0, f64::max);
@@ -533,7 +573,7 @@ fn sparse_steady(
         return if n == 1 {
             Ok((Col::from_fn(1, |_| c64::new(1.0, 0.0)), 1, None))
         } else {
-            Ok((vec_of(require_rho0(rho0, n)?), n, None))
+            Ok((require_rho0(rho0, n)?.to_owned(), n, None))
         };
     }
     let sigma = SHIFT_REL * scale;
@@ -561,7 +601,7 @@ fn sparse_steady(
         });
     }
     if k == 1 {
-        return Ok((trace_row_solve(l, d, scale)?, 1, gap));
+        return Ok((trace_row_solve(l, layout, scale)?, 1, gap));
     }
     let rho0 = require_rho0(rho0, k)?;
     // The eigenvalues of 𝓛† are the conjugates of those of 𝓛 (same real parts), so the
@@ -589,11 +629,12 @@ fn sparse_steady(
 fn iterative_steady(
     h: &CsrMatrix,
     jumps: &[CsrMatrix],
-    rho0: Option<MatRef<'_, c64>>,
+    layout: &Layout,
+    rho0: Option<&Col<c64>>,
     null_tol: f64,
 ) -> Result<Option<(Col<c64>, usize)>> {
     let tol = 100.0 * null_tol;
-    let Some(map) = JumpMap::new(h, jumps, false, tol)? else {
+    let Some(map) = JumpMap::new(h, jumps, layout, false, tol)? else {
         return Ok(None);
     };
     let (right, _) = krylov_null_space(&map)?;
@@ -608,7 +649,7 @@ fn iterative_steady(
         return Ok(Some((right.col(0).to_owned(), 1)));
     }
     let rho0 = require_rho0(rho0, k)?;
-    let adjoint = JumpMap::new(h, jumps, true, tol)?.expect("as invertible as the map");
+    let adjoint = JumpMap::new(h, jumps, layout, true, tol)?.expect("as invertible as the map");
     let (left, _) = krylov_null_space(&adjoint)?;
     if left.ncols() != k {
         return Err(Error::LinearAlgebra {
@@ -631,22 +672,17 @@ fn min_gap(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-fn vec_of(r: MatRef<'_, c64>) -> Col<c64> {
-    let d = r.nrows();
-    Col::from_fn(d * d, |k| r[(k % d, k / d)])
-}
-
 /// Solves 𝓛x = 0 with row 0 (the ρ_00 equation) replaced by Tr ρ = 1. The rows of the
 /// diagonal entries of 𝓛ρ sum to Tr 𝓛ρ = 0, so row 0 is redundant and the replaced
 /// system is non-singular exactly when the steady state is unique.
-fn trace_row_solve(l: &CsrMatrix, d: usize, scale: f64) -> Result<Col<c64>> {
-    let n = d * d;
+fn trace_row_solve(l: &CsrMatrix, layout: &Layout, scale: f64) -> Result<Col<c64>> {
+    let (n, d) = (layout.len(), layout.d());
     let mut t: Vec<Triplet<usize, usize, c64>> = l
         .iter()
         .filter(|&(i, _, _)| i != 0)
         .map(|(i, j, v)| Triplet::new(i, j, v))
         .collect();
-    t.extend((0..d).map(|i| Triplet::new(0, i + i * d, c64::new(scale, 0.0))));
+    t.extend((0..d).map(|i| Triplet::new(0, layout.diagonal(i), c64::new(scale, 0.0))));
     let a = SparseColMat::try_new_from_triplets(n, n, &t).map_err(|e| Error::LinearAlgebra {
         context: "steady_state (sparse assembly)".into(),
         detail: format!("{e:?}"),
