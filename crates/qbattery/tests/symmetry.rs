@@ -111,6 +111,9 @@ fn open_reflection_and_weak_parity_match_the_whole_space() {
     assert_eq!(reduced.method, Method::LindbladRk45);
     assert!(record(&reduced, "weak_symmetry").contains("block-diagonal"));
     assert!(reduced.solver.get("symmetry_commutator").is_some());
+    // Two parity blocks of ρ evolved side by side, the coherences between them never stored.
+    assert!(record(&reduced, "density_blocks").contains(", "));
+    assert!(!record(&whole, "density_blocks").contains(", "));
     let d = max_diff(&reduced, &whole);
     assert!(d < 1e-7, "{d:e}");
 }

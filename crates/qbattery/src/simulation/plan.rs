@@ -151,7 +151,16 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         Method::KrylovPiecewise => memory.add("Krylov basis", 40 * 16 * d as u64),
         Method::SchrodingerRk45 => memory.add("Runge–Kutta stages", 12 * 16 * d as u64),
         Method::LindbladRk45 => {
-            memory.add("density matrix and Runge–Kutta stages", 12 * dense_bytes(d));
+            // The diagonal blocks of ρ side by side: (largest block) × d.
+            let rows = if reduction.weak {
+                blocks.iter().map(|b| b.dim).max().unwrap_or(d)
+            } else {
+                d
+            };
+            memory.add(
+                "density matrix and Runge–Kutta stages",
+                12 * 16 * (rows * d) as u64,
+            );
             if d != subspace.dim() {
                 memory.add(
                     "state lifted for the observers",

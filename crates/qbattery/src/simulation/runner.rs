@@ -128,7 +128,13 @@ pub fn run_planned(
         }
         Method::LindbladRk45 => {
             let reduced = Reduced::new(problem, plan)?;
-            let lindblad = Lindblad::new(reduced.hamiltonian(problem)?, reduced.jumps(problem)?)?;
+            let sizes = reduced.block_sizes();
+            run.record("density_blocks", format!("{sizes:?}"));
+            let lindblad = Lindblad::with_blocks(
+                reduced.hamiltonian(problem)?,
+                reduced.jumps(problem)?,
+                &sizes,
+            )?;
             let rho0 = reduced.initial_density(problem)?;
             let report = lindblad.evolve_with(
                 rho0.as_ref(),
@@ -258,6 +264,19 @@ impl<'a> Reduced<'a> {
             })
             .collect::<Result<Vec<_>>>()?;
         Hamiltonian::new(h0, drives)
+    }
+
+    /// The sizes of the consecutive blocks of equal label (the basis is sorted by them).
+    fn block_sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = Vec::new();
+        for (i, q) in self.labels.iter().enumerate() {
+            if i > 0 && self.labels[i - 1] == *q {
+                *sizes.last_mut().expect("a block is open") += 1;
+            } else {
+                sizes.push(1);
+            }
+        }
+        sizes
     }
 
     fn jumps(&self, problem: &Problem) -> Result<Vec<CsrMatrix>> {
