@@ -93,6 +93,8 @@ enum Command {
 /// The papers `reproduce` knows.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Paper {
+    /// Cavity–spin-j chain battery (paper 000): the closed-system Figs. 2, 3 and 12.
+    CavityChain,
     /// Multiple central-spin battery (paper 004): Figs. 2–5, Table I, Eq. (31).
     CentralSpin,
     /// Micromaser battery (paper 001): Figs. 3–4 and the optimisations of Sec. III.
@@ -138,6 +140,7 @@ fn run() -> Result<()> {
             overrides,
         } => optimize::run(&scenario, &out, &overrides),
         Command::Reproduce { paper, out } => match paper {
+            Paper::CavityChain => reproduce::cavity_chain::run(&out.join("cavity-chain")),
             Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
             Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
         },
