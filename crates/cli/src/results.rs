@@ -100,6 +100,9 @@ pub fn summary_json(run: &Run, origin: Origin<'_>) -> serde_json::Value {
     if let Some(s) = &run.steady_state {
         summary.insert("steady_state".into(), serde_json::json!(s));
     }
+    if let Some(c) = &run.cutoff_check {
+        summary.insert("cutoff_check".into(), serde_json::json!(c));
+    }
     summary.insert("parameters".into(), origin.parameters.clone());
     summary.insert("scenario".into(), serde_json::json!(origin.source));
     summary.insert("solver".into(), serde_json::json!(run.solver));

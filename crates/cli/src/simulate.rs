@@ -61,6 +61,19 @@ pub fn simulate(
             s.gap.map_or(String::new(), |g| format!(", gap {g:.6}")),
         );
     }
+    if let Some(c) = &run.cutoff_check {
+        eprintln!(
+            "  cutoff check: {} → {} levels, largest relative change {:.1e} ({})",
+            c.levels[0],
+            c.levels[1],
+            c.max_relative_difference,
+            if c.converged {
+                "converged"
+            } else {
+                "NOT converged: see the warning"
+            }
+        );
+    }
     eprintln!(
         "qbattery: wrote {} ({:.2} s)",
         dir.path().display(),

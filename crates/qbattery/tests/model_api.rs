@@ -211,3 +211,46 @@ fn memory_limit_refuses_before_allocating() {
     assert_eq!(d.evolved_in.as_ref().map(|e| e.1), Some(189));
     assert_eq!(d.method, Some(Method::EigenPropagation));
 }
+
+/// `output.check_cutoff` repeats the run at a larger cutoff: the first charging peak of
+/// the spin-1/2 chain holds at 14 Fock levels, its value at ω_a t = 10 does not (a
+/// warning); a model without a cutoff, or a smaller cutoff, is refused by name.
+#[test]
+fn cutoff_check_reports_both_values() {
+    let chain = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/cavity_chain.toml"
+    ))
+    .unwrap();
+    let base = [
+        "chain.two_j=1",
+        "output.metrics=[\"energy\",\"power\"]",
+        "output.check_cutoff=30",
+    ];
+    let short = load(
+        &chain,
+        &[&base[..], &["time.t_max=0.6", "time.steps=61"]].concat(),
+    )
+    .run(u64::MAX, &mut Silent)
+    .unwrap();
+    let c = short.cutoff_check.as_ref().unwrap();
+    assert_eq!(c.levels, [14, 30]);
+    assert!(c.converged, "{c:?}");
+    let [a, b] = c.scalars["p_max"];
+    assert!((a - b).abs() < 1e-6 * a, "{a} vs {b}");
+    let long = load(&chain, &base).run(u64::MAX, &mut Silent).unwrap();
+    let c = long.cutoff_check.as_ref().unwrap();
+    assert!(!c.converged && c.max_relative_difference > 0.1, "{c:?}");
+    assert!(c.scalars.contains_key("final_energy"));
+    assert!(long
+        .warnings
+        .iter()
+        .any(|w| w.to_string().contains("not converged in the cutoff")));
+    for (text, set) in [
+        (QUBIT, "output.check_cutoff=30"),
+        (chain.as_str(), "output.check_cutoff=10"),
+    ] {
+        let err = load(text, &[set]).run(u64::MAX, &mut Silent).unwrap_err();
+        assert!(err.to_string().contains("output.check_cutoff"), "{err}");
+    }
+}

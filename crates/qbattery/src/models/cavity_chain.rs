@@ -231,6 +231,10 @@ impl TimeEvolution for Params {
         (&self.time, &self.solver, &self.output)
     }
 
+    fn cutoff_mut(&mut self) -> Option<&mut usize> {
+        Some(&mut self.cavity.levels)
+    }
+
     /// The ground state |G⟩_B comes from a dense diagonalisation of H_B: the matrix, its
     /// eigenvectors and the workspace.
     fn preparation(&self) -> Estimate {

@@ -127,7 +127,7 @@ impl fmt::Display for Description {
 }
 
 /// Parameters whose physics is a [`Problem`] evolved in time by the common runner.
-pub trait TimeEvolution: Parameters {
+pub trait TimeEvolution: Parameters + Clone {
     /// The `[time]`, `[solver]` and `[output]` tables.
     fn settings(&self) -> (&TimeGrid, &SolverSettings, &OutputSettings);
     /// Memory needed to build the problem itself (e.g. a dense H_B diagonalised for a
@@ -137,6 +137,11 @@ pub trait TimeEvolution: Parameters {
     }
     /// The problem, with warnings found while building it.
     fn problem(&self) -> Result<(Problem, Vec<Warning>)>;
+    /// The cavity cutoff (its number of levels) that `output.check_cutoff` raises, for
+    /// models with one.
+    fn cutoff_mut(&mut self) -> Option<&mut usize> {
+        None
+    }
     /// What to change when a run is too big.
     fn memory_advice(&self) -> &'static str {
         "use a smaller space (a lower cutoff, fewer sites), drop global metrics (log_negativity), for a steady state try solver.steady.method = \"iterative\" (memory O(d²), slower), or pass --max-memory if the machine has more"
@@ -226,18 +231,49 @@ impl<T: TimeEvolution> Engine for T {
     }
 
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
-        let prep = self.preparation();
-        prep.check(memory_limit, self.memory_advice())?;
-        let (problem, warnings) = self.problem()?;
-        let (grid, solver, output) = self.settings();
-        let plan = simulation::plan(&problem, solver, output)?;
-        let mut memory = prep;
-        memory.parts.extend(plan.memory.parts.iter().cloned());
-        memory.check(memory_limit, self.memory_advice())?;
-        let mut run = simulation::run_planned(&problem, &plan, grid, solver, output, progress)?;
-        run.warnings.extend(warnings);
+        let mut run = run_once(self, memory_limit, progress)?;
+        let Some(levels) = self.settings().2.check_cutoff else {
+            return Ok(run);
+        };
+        let mut larger = self.clone();
+        let Some(now) = larger.cutoff_mut().map(|l| std::mem::replace(l, levels)) else {
+            return Err(crate::Error::invalid(
+                "output.check_cutoff",
+                levels,
+                format!("unset: model `{}` has no cavity cutoff", T::NAME),
+            ));
+        };
+        if levels <= now {
+            return Err(crate::Error::invalid(
+                "output.check_cutoff",
+                levels,
+                format!("more than the cutoff of the run ({now} levels)"),
+            ));
+        }
+        larger.validate()?;
+        let check = run_once(&larger, memory_limit, progress)?;
+        simulation::CutoffCheck::attach(&mut run, &check, [now, levels]);
         Ok(run)
     }
+}
+
+/// One run of a [`TimeEvolution`] model, refused at once over `memory_limit`.
+fn run_once<T: TimeEvolution>(
+    params: &T,
+    memory_limit: u64,
+    progress: &mut dyn Progress,
+) -> Result<Run> {
+    let prep = params.preparation();
+    prep.check(memory_limit, params.memory_advice())?;
+    let (problem, warnings) = params.problem()?;
+    let (grid, solver, output) = params.settings();
+    let plan = simulation::plan(&problem, solver, output)?;
+    let mut memory = prep;
+    memory.parts.extend(plan.memory.parts.iter().cloned());
+    memory.check(memory_limit, params.memory_advice())?;
+    let mut run = simulation::run_planned(&problem, &plan, grid, solver, output, progress)?;
+    run.warnings.extend(warnings);
+    Ok(run)
 }
 
 /// Validates `params` and runs them without a memory limit (for library callers that

@@ -218,6 +218,10 @@ impl TimeEvolution for Params {
         (&self.time, &self.solver, &self.output)
     }
 
+    fn cutoff_mut(&mut self) -> Option<&mut usize> {
+        Some(&mut self.cavity.levels)
+    }
+
     fn preparation(&self) -> Estimate {
         let mut e = Estimate::default();
         let c = &self.cells;

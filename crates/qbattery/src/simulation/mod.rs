@@ -36,6 +36,6 @@ pub use memory::Estimate;
 pub use plan::{plan, Block, Method, Plan};
 pub use problem::{Battery, DriveTerm, Problem};
 pub use progress::{Progress, Silent};
-pub use run::{RecordValue, Run, SteadyReport};
+pub use run::{CutoffCheck, RecordValue, Run, SteadyReport};
 pub use runner::{run, run_planned};
 pub use settings::{Metric, OutputSettings, SolverSettings, TimeGrid};

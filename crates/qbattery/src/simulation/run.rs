@@ -26,6 +26,8 @@ pub struct Run {
     pub solver: BTreeMap<String, RecordValue>,
     /// The steady state, when asked for.
     pub steady_state: Option<SteadyReport>,
+    /// The same run at a larger cutoff, when asked for (`output.check_cutoff`).
+    pub cutoff_check: Option<CutoffCheck>,
     /// Numerical trouble found along the way.
     pub warnings: Vec<Warning>,
     /// Wall time of the run in seconds.
@@ -34,6 +36,73 @@ pub struct Run {
     /// name (Fock basis), for final-state figures (Fock populations, Wigner function).
     #[serde(skip)]
     pub final_modes: Vec<(String, Mat<c64>)>,
+}
+
+/// Relative difference above which a scalar counts as not converged in the cutoff.
+pub const CUTOFF_CHECK_REL: f64 = 1e-3;
+
+/// A run repeated at a larger cutoff (`output.check_cutoff`): every summary scalar and
+/// final value at both cutoffs, e.g. to show that the paper's 14 Fock levels hold the
+/// first charging peak but not a long closed run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CutoffCheck {
+    /// The run's cutoff (levels of the mode) and the larger one.
+    pub levels: [usize; 2],
+    /// `name: [at the run's cutoff, at the larger one]` for every summary scalar
+    /// (`e_max`, `top_level_population_cavity`, `steady_*`, …) and `final_<series>`.
+    pub scalars: BTreeMap<String, [f64; 2]>,
+    /// The largest |a − b| / max(|a|, |b|, 1e-12) over them.
+    pub max_relative_difference: f64,
+    /// Whether every scalar agrees within [`CUTOFF_CHECK_REL`].
+    pub converged: bool,
+}
+
+impl CutoffCheck {
+    /// Compares `run` (at `levels[0]`) with `larger` (at `levels[1]`), adding a warning to
+    /// `run` for each scalar that differs by more than [`CUTOFF_CHECK_REL`].
+    pub fn attach(run: &mut Run, larger: &Run, levels: [usize; 2]) {
+        let values = |r: &Run| {
+            let mut v = r.summary_scalars();
+            for (name, s) in &r.series {
+                if let Some(&last) = s.last() {
+                    v.insert(format!("final_{name}"), last);
+                }
+            }
+            v
+        };
+        let (a, b) = (values(run), values(larger));
+        let mut scalars = BTreeMap::new();
+        let mut worst: f64 = 0.0;
+        let mut moved = Vec::new();
+        for (k, &x) in &a {
+            let Some(&y) = b.get(k) else { continue };
+            let rel = (x - y).abs() / x.abs().max(y.abs()).max(1e-12);
+            // Top-level populations are expected to change: they are the diagnostic.
+            if !k.starts_with("top_level_population") {
+                worst = worst.max(rel);
+                if rel > CUTOFF_CHECK_REL {
+                    moved.push(format!("{k} {x:.6} → {y:.6}"));
+                }
+            }
+            scalars.insert(k.clone(), [x, y]);
+        }
+        if !moved.is_empty() {
+            run.warnings.push(Warning::Other {
+                message: format!(
+                    "not converged in the cutoff: at {} instead of {} levels {}",
+                    levels[1],
+                    levels[0],
+                    moved.join(", ")
+                ),
+            });
+        }
+        run.cutoff_check = Some(CutoffCheck {
+            levels,
+            scalars,
+            max_relative_difference: worst,
+            converged: moved.is_empty(),
+        });
+    }
 }
 
 /// The steady state of an open run (`output.steady_state = true`).
@@ -107,6 +176,7 @@ impl Run {
             method,
             solver: BTreeMap::new(),
             steady_state: None,
+            cutoff_check: None,
             warnings: Vec::new(),
             wall_seconds: 0.0,
             final_modes: Vec::new(),

@@ -199,6 +199,9 @@ pub struct OutputSettings {
     pub pair: Vec<String>,
     /// Sites (names) whose own von Neumann entropy is reported as `entropy_<site>`.
     pub entropy_of: Vec<String>,
+    /// Repeat the run with the cavity cutoff raised to this many levels and report both
+    /// values of every summary scalar (`cutoff_check`, see [`super::run::CutoffCheck`]).
+    pub check_cutoff: Option<usize>,
 }
 
 impl Default for OutputSettings {
@@ -209,6 +212,7 @@ impl Default for OutputSettings {
             steady_state: false,
             pair: Vec::new(),
             entropy_of: Vec::new(),
+            check_cutoff: None,
         }
     }
 }
