@@ -15,7 +15,7 @@ use divan::Bencher;
 use qbattery::dynamics::hamiltonian::Hamiltonian;
 use qbattery::dynamics::lindblad::Lindblad;
 use qbattery::dynamics::ode::OdeOptions;
-use qbattery::models::cavity_chain::{Cavity, Chain, Coupling, CouplingKind, Params};
+use qbattery::models::cavity_chain::Params;
 use qbattery::simulation::{self, Metric, OutputSettings, SolverSettings, TimeGrid};
 use qbattery::{c64, Mat};
 
@@ -25,41 +25,28 @@ fn main() {
 
 /// The benchmark scenario: `examples/bench_chain.toml`.
 fn params() -> Params {
-    Params {
-        chain: Chain {
-            sites: 3,
-            two_j: 2,
-            omega: 1.0,
-            j: -1.0,
-            gamma: 0.4,
-            delta: 1.0,
-        },
-        cavity: Cavity {
-            omega: 1.0,
-            levels: 14,
-            photons: 3,
-            kappa: 0.5,
-            n_th: 0.2,
-        },
-        coupling: Coupling {
-            g: 1.0.into(),
-            kind: CouplingKind::Rabi,
-        },
-        time: TimeGrid {
+    let mut p = Params::paper(
+        2,
+        -1.0,
+        1.0,
+        TimeGrid {
             t_max: 50.0,
             steps: 201,
         },
-        solver: SolverSettings {
-            rtol: 1e-6,
-            atol: 1e-8,
-            ..SolverSettings::default()
-        },
-        output: OutputSettings {
-            metrics: vec![Metric::Energy],
-            cutoff_tolerance: 0.5,
-            ..OutputSettings::default()
-        },
-    }
+    );
+    p.cavity.kappa = 0.5;
+    p.cavity.n_th = 0.2;
+    p.solver = SolverSettings {
+        rtol: 1e-6,
+        atol: 1e-8,
+        ..SolverSettings::default()
+    };
+    p.output = OutputSettings {
+        metrics: vec![Metric::Energy],
+        cutoff_tolerance: 0.5,
+        ..OutputSettings::default()
+    };
+    p
 }
 
 struct Model {

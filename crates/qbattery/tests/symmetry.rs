@@ -3,50 +3,35 @@
 //! subspace (`solver.symmetries = false`), closed to 1e-10 and open at the solver
 //! tolerance, and the steady state of the initial state's sector is the long-time limit.
 
-use qbattery::models::cavity_chain::{Cavity, Chain, Coupling, CouplingKind, Params};
-use qbattery::simulation::{Drive, Method, Metric, OutputSettings, Run, SolverSettings, TimeGrid};
+use qbattery::models::cavity_chain::Params;
+use qbattery::simulation::{Drive, Method, Metric, OutputSettings, Run, TimeGrid};
 
 fn chain(two_j: u32, levels: usize, kappa: f64, n_th: f64) -> Params {
-    Params {
-        chain: Chain {
-            sites: 3,
-            two_j,
-            omega: 1.0,
-            j: -1.0,
-            gamma: 0.4,
-            delta: 1.0,
-        },
-        cavity: Cavity {
-            omega: 1.0,
-            levels,
-            photons: 3,
-            kappa,
-            n_th,
-        },
-        coupling: Coupling {
-            g: 1.0.into(),
-            kind: CouplingKind::Rabi,
-        },
-        time: TimeGrid {
+    let mut p = Params::paper(
+        two_j,
+        -1.0,
+        1.0,
+        TimeGrid {
             t_max: 4.0,
             steps: 41,
         },
-        solver: SolverSettings {
-            rtol: 1e-10,
-            atol: 1e-12,
-            ..SolverSettings::default()
-        },
-        output: OutputSettings {
-            metrics: vec![
-                Metric::Energy,
-                Metric::Ergotropy,
-                Metric::LogNegativity,
-                Metric::Photons,
-            ],
-            cutoff_tolerance: 0.9,
-            ..OutputSettings::default()
-        },
-    }
+    );
+    p.cavity.levels = levels;
+    p.cavity.kappa = kappa;
+    p.cavity.n_th = n_th;
+    p.solver.rtol = 1e-10;
+    p.solver.atol = 1e-12;
+    p.output = OutputSettings {
+        metrics: vec![
+            Metric::Energy,
+            Metric::Ergotropy,
+            Metric::LogNegativity,
+            Metric::Photons,
+        ],
+        cutoff_tolerance: 0.9,
+        ..OutputSettings::default()
+    };
+    p
 }
 
 fn run(p: &Params, symmetries: bool) -> Run {

@@ -14,8 +14,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use qbattery::models::cavity_chain::{self, Cavity, Chain, Coupling, CouplingKind, Params};
-use qbattery::simulation::{Metric, OutputSettings, Run, SolverSettings, TimeGrid};
+use qbattery::models::cavity_chain::{self, Params};
+use qbattery::simulation::{Metric, OutputSettings, Run, TimeGrid};
 
 use crate::output::{Provenance, RunDir};
 use crate::plot::{heatmap, line_plot, Heatmap, LinePlot, Series};
@@ -68,35 +68,14 @@ fn file_label(two_j: u32) -> String {
 
 /// The paper's closed chain with spin two_j/2, exchange J and coupling g.
 fn paper(two_j: u32, j: f64, g: f64, t_max: f64, steps: usize, metrics: Vec<Metric>) -> Params {
-    Params {
-        chain: Chain {
-            sites: 3,
-            two_j,
-            omega: 1.0,
-            j,
-            gamma: 0.4,
-            delta: 1.0,
-        },
-        cavity: Cavity {
-            omega: 1.0,
-            levels: 14,
-            photons: 3,
-            kappa: 0.0,
-            n_th: 0.0,
-        },
-        coupling: Coupling {
-            g: g.into(),
-            kind: CouplingKind::Rabi,
-        },
-        time: TimeGrid { t_max, steps },
-        solver: SolverSettings::default(),
-        output: OutputSettings {
-            metrics,
-            // Truncation is reported in the tables, not as a warning per run.
-            cutoff_tolerance: 0.9,
-            ..OutputSettings::default()
-        },
-    }
+    let mut p = Params::paper(two_j, j, g, TimeGrid { t_max, steps });
+    p.output = OutputSettings {
+        metrics,
+        // Truncation is reported in the tables, not as a warning per run.
+        cutoff_tolerance: 0.9,
+        ..OutputSettings::default()
+    };
+    p
 }
 
 fn series<'a>(run: &'a Run, name: &str) -> Result<&'a [f64]> {

@@ -483,7 +483,9 @@ impl Lindblad {
             col_all[size..].fill(ZERO);
             let out = &mut col_all[..size];
             out.fill(ZERO);
-            let rho_col = |k: usize| &col(rho, k)[..blocks.size(blocks.of[k])];
+            // Column k of ρ restricted to its block's `rows` (the k of a row of H_eff are in
+            // i's block, those of a row of a jump kernel in its one source block).
+            let rho_col = |k: usize, rows: usize| &col(rho, k)[..rows];
             // X[:, i] = Σ_k i conj(H_eff[i, k]) ρ[:, k] = (i ρ H_eff†)[:, i].
             let row = heff.indptr[i]..heff.indptr[i + 1];
             let (ks, ws) = (&heff.indices[row.clone()], &weights[row]);
@@ -492,12 +494,17 @@ impl Lindblad {
                 axpy4(
                     out,
                     [w[0], w[1], w[2], w[3]],
-                    [rho_col(k[0]), rho_col(k[1]), rho_col(k[2]), rho_col(k[3])],
+                    [
+                        rho_col(k[0], size),
+                        rho_col(k[1], size),
+                        rho_col(k[2], size),
+                        rho_col(k[3], size),
+                    ],
                 );
             }
             let rest = ks.len() - ks.len() % 4;
             for (&k, &w) in ks[rest..].iter().zip(&ws[rest..]) {
-                axpy(out, w, rho_col(k));
+                axpy(out, w, rho_col(k, size));
             }
             for jump in &self.jump_kernels {
                 let pat = &jump.pattern;
@@ -507,10 +514,11 @@ impl Lindblad {
                 }
                 // tmp = (ρ L†)[:, i] = Σ_k conj(L[i, k]) ρ[:, k], the k in one source
                 // block (rows of that block); X[:, i] += ½ L tmp on the rows of i's block.
-                let source = blocks.start_of(pat.indices[row.start]);
+                let first = pat.indices[row.start];
+                let (source, source_rows) = (blocks.start_of(first), blocks.size(blocks.of[first]));
                 tmp.fill(ZERO);
                 for p in row {
-                    axpy(tmp, jump.conj[p], rho_col(pat.indices[p]));
+                    axpy(tmp, jump.conj[p], rho_col(pat.indices[p], source_rows));
                 }
                 for (a, o) in out.iter_mut().enumerate() {
                     let a = start + a;

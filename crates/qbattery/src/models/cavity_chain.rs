@@ -96,6 +96,37 @@ pub struct Params {
 const DEGENERACY_TOL: f64 = 1e-9;
 
 impl Params {
+    /// The setting of the figures of 000_e3df25f406468476.txt: N = 3 sites of spin
+    /// `two_j`/2, exchange `j` (in ω_a), γ = 0.4, Δ = 1, ω_a = ω_c = 1, a Rabi coupling `g`,
+    /// 14 Fock levels with 3 photons, closed (set `cavity.kappa`, `cavity.n_th` for the open
+    /// system), outputs `time`, default solver and output settings.
+    pub fn paper(two_j: u32, j: f64, g: f64, time: TimeGrid) -> Self {
+        Self {
+            chain: Chain {
+                sites: 3,
+                two_j,
+                omega: 1.0,
+                j,
+                gamma: 0.4,
+                delta: 1.0,
+            },
+            cavity: Cavity {
+                omega: 1.0,
+                levels: 14,
+                photons: 3,
+                kappa: 0.0,
+                n_th: 0.0,
+            },
+            coupling: Coupling {
+                g: g.into(),
+                kind: CouplingKind::Rabi,
+            },
+            time,
+            solver: SolverSettings::default(),
+            output: OutputSettings::default(),
+        }
+    }
+
     /// Checks every field against its physical range.
     pub fn validate(&self) -> Result<()> {
         let c = &self.chain;

@@ -86,7 +86,7 @@ pub struct Plan {
     /// The symmetries used within it (a site permutation, a weak charge).
     pub reduction: Reduction,
     /// Dimension of the space evolved: the subspace, or the eigenspace of the site
-    /// permutation within it.
+    /// permutation within it (eigen-propagation: the largest block).
     pub evolved_dim: usize,
     /// The blocks diagonalised (closed, constant H) or evolved (otherwise) separately.
     pub blocks: Vec<Block>,
@@ -140,7 +140,7 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         "battery Hamiltonian and its spectrum",
         3 * dense_bytes(battery_dim),
     );
-    memory.add("subspace index", 8 * d as u64);
+    memory.add("subspace index", 8 * subspace.dim() as u64);
     match method {
         Method::EigenPropagation => {
             let largest = blocks.iter().map(|b| b.dim).max().unwrap_or(0);

@@ -15,7 +15,7 @@ use crate::metrics::energy;
 use crate::operators::opsum::OpSum;
 use crate::permutation::PermutationSector;
 use crate::sector::Subspace;
-use crate::{CsrMatrix, Error, Mat, MatRef};
+use crate::{CsrMatrix, Error, Mat};
 use std::cell::Cell;
 
 use super::observer::{push_sample, Observer, Sample};
@@ -291,9 +291,8 @@ impl<'a> Reduced<'a> {
                 &self.basis.restrict_ket(&psi)?,
             ));
         }
-        let rho: Mat<crate::c64> = problem.initial.density_on(&self.plan.subspace)?;
-        let r: MatRef<'_, crate::c64> = rho.as_ref();
-        self.basis.restrict_density(r)
+        let rho = problem.initial.density_on(&self.plan.subspace)?;
+        self.basis.restrict_density(rho.as_ref())
     }
 
     /// A weak charge must be conserved by the Hamiltonian: no entry between blocks.
