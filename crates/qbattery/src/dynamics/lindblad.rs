@@ -942,7 +942,7 @@ mod tests {
             order.iter().filter(|&&i| parity(i) == 1).count(),
         ];
         let sorted = |m: &CsrMatrix| m.submatrix(&order, &order);
-        let jumps = vec![a.scale(c(0.5, 0.0)), a.adjoint().scale(c(0.2, 0.0))];
+        let jumps = [a.scale(c(0.5, 0.0)), a.adjoint().scale(c(0.2, 0.0))];
         let ham = || {
             Hamiltonian::new(
                 sorted(&h0),
