@@ -26,9 +26,11 @@ pub fn steady_state_bytes(d: usize, unknowns: usize, method: SteadyMethod) -> u6
     }
 }
 
-/// Bytes per (d²)^{3/2} of the sparse steady-state LU, measured on the open spin-1 cavity
-/// chain (peak resident memory 5.5 GB at d = 162, 13.1 GB at d = 216: 1294 and 1298).
-const STEADY_LU_BYTES_PER_N15: f64 = 1300.0;
+/// Bytes per n^{3/2} (n unknowns) of the sparse steady-state LU of the real 𝓛, measured
+/// on the open spin-1 cavity chain: peak resident memory 2.8 GB for the whole space at
+/// 6 Fock levels (n = 26 244: 663) and 4.4 GB for the reflection sector with its two
+/// parity blocks at 14 levels (n = 31 752: 783).
+const STEADY_LU_BYTES_PER_N15: f64 = 800.0;
 
 /// Krylov vectors the iterative steady-state method keeps (its largest subspace).
 const ITERATIVE_BASIS: usize = 100;

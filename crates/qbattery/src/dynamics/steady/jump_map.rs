@@ -15,13 +15,25 @@
 //! eigenvectors: for two equal blocks, a quarter of the dense work. 𝒮 is invertible when every eigenvalue of K decays
 //! (Im λ < 0): every state is reached by some jump operator's L†L.
 
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::solvers::Solve;
+use faer::matrix_free::eigen::{partial_eigen, partial_eigen_scratch, PartialEigenParams};
+use faer::matrix_free::LinOp;
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, Mat};
+use faer::{Accum, Col, ColRef, Mat, Par};
 
 use super::layout::Layout;
-use super::NullMap;
 use crate::{c64, CsrMatrix, Error, MatMut, MatRef, Result};
+
+/// Krylov–Schur residual tolerance (the map's eigenvalues lie in the unit disc).
+const KRYLOV_TOL: f64 = 1e-12;
+
+/// Eigenvalues requested from the first Krylov–Schur run; doubled (up to
+/// [`KRYLOV_NEV_MAX`]) after a run whose eigenvalues were all null.
+const KRYLOV_NEV: usize = 6;
+
+/// Upper bound on the eigenvalues requested from one Krylov–Schur run.
+const KRYLOV_NEV_MAX: usize = 96;
 
 /// 𝒮 on one diagonal block of a weak symmetry (the whole matrix without one): K is
 /// block-diagonal there, so 𝒮⁻¹ acts block by block.
@@ -174,7 +186,7 @@ impl JumpMap {
     }
 }
 
-impl NullMap for JumpMap {
+impl JumpMap {
     fn dim(&self) -> usize {
         self.layout.len()
     }
@@ -190,12 +202,156 @@ impl NullMap for JumpMap {
     fn is_null(&self, mu: c64) -> bool {
         (mu - c64::new(1.0, 0.0)).norm() <= self.null_tol
     }
+}
 
-    fn decay_rate(&self, _mu: c64) -> Option<f64> {
-        None
+/// The jump map compressed to the orthogonal complement of the columns of `deflate`
+/// (orthonormal): P A P with P = I − QQ†. If span Q is an invariant subspace of A, the
+/// spectrum of P A P is that of A on the complement (Schur deflation) plus zeros.
+#[derive(Debug)]
+struct Deflated<'a> {
+    map: &'a JumpMap,
+    deflate: MatRef<'a, c64>,
+}
+
+impl Deflated<'_> {
+    fn deflate_in_place(&self, mut x: MatMut<'_, c64>) {
+        if self.deflate.ncols() > 0 {
+            let c = self.deflate.adjoint() * x.rb();
+            x -= self.deflate * &c;
+        }
+    }
+}
+
+impl LinOp<c64> for Deflated<'_> {
+    fn apply_scratch(&self, _rhs_ncols: usize, _par: Par) -> StackReq {
+        StackReq::EMPTY
     }
 
-    fn krylov_tol(&self) -> f64 {
-        1e-12
+    fn nrows(&self) -> usize {
+        self.map.dim()
     }
+
+    fn ncols(&self) -> usize {
+        self.map.dim()
+    }
+
+    fn apply(
+        &self,
+        mut out: MatMut<'_, c64>,
+        rhs: MatRef<'_, c64>,
+        _par: Par,
+        _stack: &mut MemStack,
+    ) {
+        out.copy_from(rhs);
+        self.deflate_in_place(out.rb_mut());
+        self.map.apply_in_place(out.rb_mut());
+        self.deflate_in_place(out.rb_mut());
+    }
+
+    fn conj_apply(
+        &self,
+        mut out: MatMut<'_, c64>,
+        rhs: MatRef<'_, c64>,
+        par: Par,
+        stack: &mut MemStack,
+    ) {
+        let rhs_conj = rhs.conjugate().to_owned();
+        self.apply(out.rb_mut(), rhs_conj.as_ref(), par, stack);
+        for j in 0..out.ncols() {
+            for i in 0..out.nrows() {
+                out[(i, j)] = out[(i, j)].conj();
+            }
+        }
+    }
+}
+
+/// Orthonormal eigenvectors of the jump map for μ = 1 (the null vectors of 𝓛, or of 𝓛†
+/// for the adjoint map): repeated Krylov–Schur runs, each deflating the vectors found
+/// before, until a run finds no further eigenvalue within the map's tolerance of 1.
+/// A single Krylov sequence can miss copies of a repeated eigenvalue; the deflated runs
+/// catch some of them, not all (see [`super::SteadyMethod::Iterative`]).
+pub(super) fn krylov_null_space(map: &JumpMap) -> Result<Mat<c64>> {
+    let n = map.dim();
+    let mut nev = KRYLOV_NEV.min(n);
+    let params = PartialEigenParams::default();
+    let mut q = Mat::<c64>::zeros(n, 0);
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut v0 = Col::<c64>::from_fn(n, |_| {
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+        };
+        c64::new(next(), next())
+    });
+    while q.ncols() < n {
+        let op = Deflated {
+            map,
+            deflate: q.as_ref(),
+        };
+        if q.ncols() > 0 {
+            let c = q.adjoint() * &v0;
+            v0 -= &q * &c;
+        }
+        let mut buf = MemBuffer::new(partial_eigen_scratch(&op, nev, Par::Seq, params));
+        let mut vecs = Mat::<c64>::zeros(n, nev);
+        let mut vals = vec![c64::new(0.0, 0.0); nev];
+        let info = partial_eigen(
+            vecs.as_mut(),
+            &mut vals,
+            &op,
+            v0.as_ref(),
+            KRYLOV_TOL,
+            Par::Seq,
+            MemStack::new(&mut buf),
+            params,
+        );
+        let converged = info.n_converged_eigen.min(nev);
+        if converged == 0 {
+            return Err(Error::LinearAlgebra {
+                context: "steady_state (Krylov–Schur)".into(),
+                detail: format!(
+                    "no eigenvalue converged in {} restarts; use another solver.steady.method",
+                    params.max_restarts
+                ),
+            });
+        }
+        let found: Vec<usize> = (0..converged).filter(|&j| map.is_null(vals[j])).collect();
+        let before = q.ncols();
+        if found.len() == nev {
+            nev = (2 * nev).min(KRYLOV_NEV_MAX).min(n);
+        }
+        for j in found {
+            q = append_orthonormal(q, vecs.col(j));
+        }
+        if q.ncols() == before {
+            break;
+        }
+    }
+    Ok(q)
+}
+
+/// Appends `v` to the orthonormal columns of `q` (two Gram–Schmidt passes); skips it if
+/// it lies in their span.
+fn append_orthonormal(q: Mat<c64>, v: ColRef<'_, c64>) -> Mat<c64> {
+    let mut w = v.to_owned();
+    let norm0 = w.norm_l2();
+    for _ in 0..2 {
+        let c = q.adjoint() * &w;
+        w -= &q * &c;
+    }
+    let norm = w.norm_l2();
+    let independent = norm > 1e-6 * norm0;
+    if !independent {
+        return q;
+    }
+    let k = q.ncols();
+    Mat::from_fn(q.nrows(), k + 1, |i, j| {
+        if j < k {
+            q[(i, j)]
+        } else {
+            w[i] / c64::new(norm, 0.0)
+        }
+    })
 }

@@ -102,4 +102,34 @@ impl Layout {
         }
         m
     }
+
+    /// The real coordinates of a Hermitian matrix on the kept entries, as the map
+    /// x = T y to the complex ones and its inverse: y at the position of a diagonal
+    /// entry (i, i) is Re ρ_ii, at that of (i, j) with i < j Re ρ_ij, and at that of
+    /// (j, i) Im ρ_ij. T is √2 times a unitary on each pair.
+    pub(super) fn hermitian_coordinates(&self) -> (CsrMatrix, CsrMatrix) {
+        let (half, i_unit) = (c64::new(0.5, 0.0), c64::new(0.0, 1.0));
+        let mut t = Vec::new();
+        let mut t_inv = Vec::new();
+        for (k, &f) in self.kept.iter().enumerate() {
+            let (i, j) = (f % self.d, f / self.d);
+            if i == j {
+                t.push((k, k, c64::new(1.0, 0.0)));
+                t_inv.push((k, k, c64::new(1.0, 0.0)));
+            } else if i < j {
+                let l = self.position[j + i * self.d];
+                // x_k = y_k + i y_l, x_l = y_k − i y_l
+                t.extend([(k, k, c64::new(1.0, 0.0)), (k, l, i_unit)]);
+                t.extend([(l, k, c64::new(1.0, 0.0)), (l, l, -i_unit)]);
+                // y_k = (x_k + x_l)/2, y_l = (x_k − x_l)/(2i)
+                t_inv.extend([(k, k, half), (k, l, half)]);
+                t_inv.extend([(l, k, -half * i_unit), (l, l, half * i_unit)]);
+            }
+        }
+        let n = self.len();
+        (
+            CsrMatrix::from_triplets(n, n, &t).expect("indices in range"),
+            CsrMatrix::from_triplets(n, n, &t_inv).expect("indices in range"),
+        )
+    }
 }
