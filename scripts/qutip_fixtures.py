@@ -572,6 +572,155 @@ def fixture_chain(out_dir):
     return write(out_dir, "spin1_chain_cavity.json", data)
 
 
+# ---------------------------------------------------------------- 5b: chain steady states per sector
+
+# Paper 000's chain (N = 3 sites, 3 photons): spin-1/2 at the paper's 14 levels for J = -1
+# and J = +1, and spin-1 at 6 levels, whose reflection sector holds two steady states.
+CHAIN_STEADY_CASES = [
+    dict(name="spin_half_J-1", j=0.5, levels=14, J=-1.0, kappa=0.5, n_th=0.2, t_long=4000.0),
+    dict(name="spin_half_J+1", j=0.5, levels=14, J=1.0, kappa=1.0, n_th=0.6, t_long=4000.0),
+    dict(name="spin_one_levels6", j=1.0, levels=6, J=-1.0, kappa=0.5, n_th=0.2, t_long=3000.0),
+]
+
+
+def reflection_isometry(levels, n_sites, d, sign):
+    """Columns: an orthonormal basis of the R = sign sector, R the site reflection n <-> N-1-n
+    (cavity untouched), built from the orbits {b, Rb} of product basis states; and R itself."""
+    dim = levels * d**n_sites
+    perm = np.empty(dim, dtype=int)
+    for b in range(dim):
+        n, rest = divmod(b, d**n_sites)
+        digits = [(rest // d ** (n_sites - 1 - k)) % d for k in range(n_sites)]
+        rb = n * d**n_sites + sum(s * d ** (n_sites - 1 - k) for k, s in enumerate(digits[::-1]))
+        perm[b] = rb
+    r = np.zeros((dim, dim))
+    r[perm, np.arange(dim)] = 1.0
+    cols = []
+    for b in range(dim):
+        rb = perm[b]
+        if rb == b and sign > 0:
+            v = np.zeros(dim)
+            v[b] = 1.0
+            cols.append(v)
+        elif rb > b:
+            v = np.zeros(dim)
+            v[b], v[rb] = 1.0 / np.sqrt(2.0), sign / np.sqrt(2.0)
+            cols.append(v)
+    return np.array(cols).T, r
+
+
+def excitation_parity(levels, n_sites, d):
+    """(photons + spin excitations) mod 2 of each product basis state; spin index k holds
+    m = j - k, so its excitation number above m = -j is d - 1 - k."""
+    out = []
+    for b in range(levels * d**n_sites):
+        n, rest = divmod(b, d**n_sites)
+        digits = [(rest // d ** (n_sites - 1 - k)) % d for k in range(n_sites)]
+        out.append((n + sum(d - 1 - s for s in digits)) % 2)
+    return np.array(out)
+
+
+def block_diagonal_spectrum(lv, labels):
+    """All eigenvalues (dense) of the Liouvillian restricted to the entries rho_ij with
+    labels[i] == labels[j] (an invariant subspace when the labels are a weak symmetry),
+    sorted by modulus."""
+    ds = len(labels)
+    keep = [i + j * ds for j in range(ds) for i in range(ds) if labels[i] == labels[j]]
+    lb = lv.tocsr()[keep][:, keep]
+    return sorted(np.linalg.eigvals(lb.toarray()), key=abs), lb
+
+def fixture_chain_steady(out_dir):
+    results, checks = [], {}
+    for case in CHAIN_STEADY_CASES:
+        p = dict(CHAIN_PARAMS, n_sites=3, levels=case["levels"], j=case["j"], J=case["J"])
+        h, h_b, h_b_chain, a, dims = chain_model(p)
+        ground, evals, gap_b = chain_ground(h_b_chain)
+        psi0 = qutip.tensor(qutip.basis(p["levels"], 3), ground).full().ravel()
+        d = round(2 * case["j"] + 1)
+        c_ops = thermal_c_ops(a, case["kappa"], case["n_th"])
+        # The initial state's reflection sector.
+        _, r = reflection_isometry(p["levels"], 3, d, 1)
+        sign = float(np.real(np.vdot(psi0, r @ psi0)))
+        assert abs(abs(sign) - 1.0) < 1e-12, f"initial state not reflection-symmetric: {sign}"
+        v, r = reflection_isometry(p["levels"], 3, d, round(sign))
+        hf, hbf = h.full(), h_b.full()
+        comm = [np.abs(r @ m - m @ r).max() for m in [hf] + [c.full() for c in c_ops]]
+        sec = lambda m: v.T @ m @ v
+        h_s, c_s = sec(hf), [sec(c.full()) for c in c_ops]
+        rho0_s = np.outer(v.T @ psi0, (v.T @ psi0).conj())
+        lv = liouvillian_sparse(h_s, c_s)
+        # The weak symmetry: the excitation parity of the sector's basis vectors (each has
+        # one), conserved by H and flipped by a and a^+.
+        par = excitation_parity(p["levels"], 3, d)
+        pv = np.array([par[np.argmax(np.abs(v[:, k]))] for k in range(v.shape[1])])
+        flip = (pv[:, None] != pv[None, :])
+        parity_violation = max(
+            [float(np.abs(h_s[flip]).max())] + [float(np.abs(c[~flip]).max()) for c in c_s])
+        spec, lb = block_diagonal_spectrum(lv, pv)
+        scale = float(abs(lb).sum(axis=1).max())
+        null_dim = sum(abs(z) <= 1e-9 * scale for z in spec)
+        gap = float(min(-z.real for z in spec if abs(z) > 1e-9 * scale))
+        # Reference: long-time evolution in the sector (e^{-gap t} below 1e-11).
+        vs = scipy.sparse.linalg.expm_multiply(
+            lv.tocsc(), rho0_s.reshape(-1, order="F"), start=0.5 * case["t_long"],
+            stop=case["t_long"], num=2, endpoint=True)
+        ds = v.shape[1]
+        lifted = [v @ x.reshape(ds, ds, order="F") @ v.T for x in vs]
+        lifted = [0.5 * (m + m.conj().T) / np.trace(m).real for m in lifted]
+        e_long = [float(np.trace(hbf @ m).real - evals[0]) for m in lifted]
+        ln_long = [log_negativity_np(m, dims, 0) for m in lifted]
+        entry = dict(
+            case, reflection_sign=round(sign), sector_dim=int(ds),
+            null_space_dimension=int(null_dim), gap=gap,
+            energy=e_long[1], log_negativity=ln_long[1],
+            eigenvalues_nearest_zero={"re": [float(z.real) for z in spec[:8]],
+                                      "im": [float(z.imag) for z in spec[:8]]},
+        )
+        name = case["name"]
+        checks[f"{name}_commutators_R_H_and_jumps"] = float(max(comm))
+        checks[f"{name}_parity_violation_H_and_jumps"] = parity_violation
+        checks[f"{name}_long_time_change_energy_t/2_to_t"] = abs(e_long[1] - e_long[0])
+        checks[f"{name}_long_time_change_log_negativity"] = abs(ln_long[1] - ln_long[0])
+        if null_dim == 1:
+            # QuTiP's direct solver in the sector, and in the whole space (a mixture of the
+            # two reflection sectors' steady states: not the state reached from psi0).
+            rho_q = qutip.steadystate(qutip.Qobj(h_s), [qutip.Qobj(c) for c in c_s]).full()
+            rho_q = v @ rho_q @ v.T
+            checks[f"{name}_qutip_sector_steadystate_energy_dev"] = abs(
+                float(np.trace(hbf @ rho_q).real - evals[0]) - e_long[1])
+            rho_w = qutip.steadystate(h, c_ops).full()
+            entry["whole_space_qutip_steadystate_energy"] = float(
+                np.trace(hbf @ rho_w).real - evals[0])
+        results.append(entry)
+        print(f"chain_steady {name}: sector {ds}, null {null_dim}, gap {gap:.6f}, "
+              f"E(inf) {e_long[1]:.10f}, E_N(inf) {ln_long[1]:.10f}")
+    print("chain_steady_sectors checks:", json.dumps(checks, indent=1))
+    data = header(
+        "Paper 000 cavity-Heisenberg chain (Eqs. 1-7 of papers/000_e3df25f406468476.txt): "
+        "N = 3 sites, 3 photons, gamma = 0.4, Delta = 1, g = 1, thermal cavity damping. "
+        "Steady states reached from |3> ⊗ |G>_B, computed in its site-reflection sector "
+        "(R: site n <-> N+1-n, a strong symmetry: [R, H] = [R, c_k] = 0). Null-space "
+        "dimension and gap: all eigenvalues (dense) of the sector Liouvillian on density "
+        "matrices block-diagonal in the excitation parity (a weak symmetry: H keeps it, a "
+        "and a^+ flip it; the initial state is block-diagonal). E(inf) and E_N(inf): "
+        "expm_multiply evolution of the whole sector (no parity blocks) to t_long (the "
+        "degenerate spin-1 sector needs the evolution: a null-space solver alone returns "
+        "an arbitrary steady state). Takes about 9 minutes.",
+        {
+            "tensor_order": "cavity ⊗ spin_1 ⊗ spin_2 ⊗ spin_3",
+            "hamiltonian": "as in spin1_chain_cavity.json",
+            "energy": "E(inf) = Tr(H_B rho) - E_0(H_B) (the initial battery energy is E_0)",
+            "log_negativity": "log2 || rho^{T_cavity} ||_1, NumPy",
+            "sector": "reflection_sign: the eigenvalue of R on the initial state",
+            "gap": "min -Re(lambda) over the nonzero eigenvalues of the parity-block-diagonal sector Liouvillian",
+        },
+        solver_record("scipy expm_multiply / numpy eigvals / qutip.steadystate"),
+    )
+    data["results"] = results
+    data["checks"] = checks
+    return write(out_dir, "chain_steady_sectors.json", data)
+
+
 # ---------------------------------------------------------------- 6: metrics on random states
 
 
@@ -915,6 +1064,7 @@ FIXTURES = {
     "damped_cavity": fixture_damped_cavity,
     "driven_qubit_steady": fixture_driven_qubit,
     "spin1_chain_cavity": fixture_chain,
+    "chain_steady_sectors": fixture_chain_steady,
     "metrics_states": fixture_metrics,
     "wigner": fixture_wigner,
     "spin_operators": fixture_spin_operators,

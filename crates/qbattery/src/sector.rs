@@ -16,7 +16,7 @@
 use crate::error::{Error, Result};
 use crate::space::Space;
 use qbattery_linalg::{c64, Mat, MatRef};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A conserved diagonal charge Q = Σ_s w_s k_s (mod `modulus` when given).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -386,7 +386,8 @@ impl Subspace {
     pub fn reduce_ket(&self, psi: &[c64], keep: &[usize]) -> Result<Mat<c64>> {
         self.check_len(psi.len())?;
         let (d_keep, parts) = self.split(keep)?;
-        let mut groups: HashMap<usize, Vec<(usize, c64)>> = HashMap::new();
+        // Ordered groups: the same summation order in every process (bit-for-bit results).
+        let mut groups: BTreeMap<usize, Vec<(usize, c64)>> = BTreeMap::new();
         for (i, &(k, r)) in parts.iter().enumerate() {
             if psi[i] != c64::new(0.0, 0.0) {
                 groups.entry(r).or_default().push((k, psi[i]));
@@ -408,7 +409,7 @@ impl Subspace {
         self.check_len(rho.nrows())?;
         self.check_len(rho.ncols())?;
         let (d_keep, parts) = self.split(keep)?;
-        let mut groups: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        let mut groups: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
         for (i, &(k, r)) in parts.iter().enumerate() {
             groups.entry(r).or_default().push((i, k));
         }

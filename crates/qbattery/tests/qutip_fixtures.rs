@@ -408,3 +408,67 @@ fn spin1_chain_cavity_matches_qutip() {
         ) < 1e-6
     );
 }
+
+/// The steady states reached from |3⟩ ⊗ |G⟩_B in the chain's reflection sector against a
+/// reference computed in that sector by a separate construction (an explicit orbit basis
+/// of R, long expm_multiply evolution without parity blocks, and dense eigenvalues of the
+/// parity-block-diagonal sector Liouvillian): E(∞), E_N(∞), the null-space dimension
+/// (2 for the spin-1 chain at 6 levels) and the gap.
+#[test]
+fn chain_steady_states_match_the_sector_reference() {
+    let f = fixture("chain_steady_sectors.json");
+    for case in f["results"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let two_j = (2.0 * case["j"].as_f64().unwrap()).round() as u32;
+        let mut p = cavity_chain::Params::paper(
+            two_j,
+            case["J"].as_f64().unwrap(),
+            1.0,
+            TimeGrid {
+                t_max: 0.1,
+                steps: 5,
+            },
+        );
+        p.cavity.levels = case["levels"].as_u64().unwrap() as usize;
+        p.cavity.kappa = case["kappa"].as_f64().unwrap();
+        p.cavity.n_th = case["n_th"].as_f64().unwrap();
+        p.output = OutputSettings {
+            metrics: vec![Metric::Energy, Metric::LogNegativity],
+            cutoff_tolerance: 0.9,
+            steady_state: true,
+            ..OutputSettings::default()
+        };
+        let run = cavity_chain::simulate(&p).unwrap();
+        let ss = run.steady_state.as_ref().unwrap();
+        let want = |k: &str| case[k].as_f64().unwrap();
+        assert_eq!(
+            ss.null_space_dimension as u64,
+            case["null_space_dimension"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert!(
+            (ss.energy - want("energy")).abs() < 1e-8,
+            "{name}: E(∞) {} vs {}",
+            ss.energy,
+            want("energy")
+        );
+        let ln = ss.metrics["log_negativity"];
+        assert!(
+            (ln - want("log_negativity")).abs() < 1e-7,
+            "{name}: E_N(∞) {ln} vs {}",
+            want("log_negativity")
+        );
+        let gap = ss.gap.unwrap();
+        assert!(
+            (gap - want("gap")).abs() < 1e-6 * want("gap"),
+            "{name}: gap {gap} vs {}",
+            want("gap")
+        );
+        // QuTiP's steadystate in the whole space returns another steady state (a mixture
+        // of the two reflection sectors'), not the one reached from the initial state.
+        if let Some(whole) = case.get("whole_space_qutip_steadystate_energy") {
+            let whole = whole.as_f64().unwrap();
+            assert!((whole - ss.energy).abs() > 1e-3, "{name}: {whole}");
+        }
+    }
+}

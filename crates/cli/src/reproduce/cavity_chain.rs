@@ -1,14 +1,15 @@
-//! `qbattery reproduce cavity-chain`: the closed-system figures of 000_e3df25f406468476.txt
-//! (the cavity–Heisenberg spin-j chain battery) — Fig. 2 (E, P, E_N against ω_a t),
-//! Fig. 3 (E(t_Pmax), P_max, E_N(t_Pmax) over (g, J)) and Fig. 12 (populations of ρ_B in
-//! H_B's eigenbasis) — as CSV data, PNG/SVG plots and a Markdown report that checks the
-//! paper's qualitative claims against our numbers and shows the cutoff's limits.
+//! `qbattery reproduce cavity-chain`: the figures of 000_e3df25f406468476.txt (the
+//! cavity–Heisenberg spin-j chain battery) — closed: Fig. 2 (E, P, E_N against ω_a t),
+//! Fig. 3 (E(t_Pmax), P_max, E_N(t_Pmax) over (g, J)), Fig. 12 (populations of ρ_B in
+//! H_B's eigenbasis); open: Fig. 7 (E, P, E_N to long times), Fig. 13 (eigen-populations),
+//! Figs. 8–9 (steady-state E(∞), E_N(∞) over (n_th, κ)) — as CSV data, PNG/SVG plots and a
+//! Markdown report that checks the paper's qualitative claims against our numbers and
+//! shows the cutoff's limits.
 //!
 //! All physics comes from `qbattery::models::cavity_chain`; this module only chooses the
 //! paper's parameters (N = 3, γ = 0.4, Δ = 1, ω_a = ω_c = 1, 14 Fock levels, |G⟩_B ⊗ |3⟩),
-//! runs them and writes the outputs. Of the open-system figures, Figs. 8–9 are reproduced
-//! for spin-1/2 (steady states over (n_th, κ)); Figs. 7 and 13 and the larger spins of
-//! Figs. 8–9 are not yet; the report says so.
+//! runs them and writes the outputs. What the machine's time and memory leave out (the
+//! spin-3/2 steady states, some long runs) the report lists.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -44,6 +45,26 @@ fn fig3_window(g: f64) -> f64 {
     FIG3_T.max(FIG3_T_G / g)
 }
 
+/// Fig. 7's baths (κ, n_th), g = 1, J = −1; the first is Fig. 13's.
+const FIG7_BATHS: [(f64, f64); 3] = [(0.5, 0.2), (0.5, 0.6), (1.0, 0.2)];
+
+/// Fig. 7's first window (the charging peak, fine outputs): ω_a t ≤ 10, 501 samples.
+const FIG7_SHORT: (f64, usize) = (10.0, 501);
+
+/// Fig. 7's long runs per spin: (2j, ω_a t_max, samples, how many of the baths). Spin-1/2
+/// runs every bath to 1000; spin-1 the first bath (about 3 min on 2 cores); spin-3/2 the
+/// first bath to 100 only (to 1000 it would take about 17 min: the explicit integrator's
+/// step is bounded by the Liouvillian's spectral radius, about 0.02/ω_a here).
+const FIG7_LONG: [(u32, f64, usize, usize); 3] = [
+    (1, 1000.0, 1001, 3),
+    (2, 1000.0, 1001, 1),
+    (3, 100.0, 201, 1),
+];
+
+/// Figs. 8–9's spin-1 points (κ, n_th): cross-sections through Fig. 13's bath, along κ
+/// at n_th = 0.2 and along n_th at κ = 0.5 (one steady state costs about 50 s and 4.4 GB).
+const FIG89_SPIN1: [(f64, f64); 5] = [(0.1, 0.2), (0.5, 0.2), (1.0, 0.2), (0.5, 0.0), (0.5, 1.0)];
+
 /// Figs. 8–9's grid (spin-1/2): κ ∈ [0.1, 1], n_th ∈ [0, 1], for J = −1 and J = +1.
 const FIG89_KAPPA: (f64, f64, usize) = (0.1, 1.0, 8);
 const FIG89_NTH: (f64, f64, usize) = (0.0, 1.0, 8);
@@ -78,6 +99,78 @@ fn paper(two_j: u32, j: f64, g: f64, t_max: f64, steps: usize, metrics: Vec<Metr
     p
 }
 
+/// The J = 0 bound 2jNω_a on the stored energy (N = 3 sites) that the paper compares with,
+/// as a horizontal line over [t_0, t_end].
+fn bound_line(two_j: u32, t: &[f64]) -> Series {
+    let bound = f64::from(two_j) * 3.0;
+    Series {
+        label: "2jNω_a (J = 0 bound)".into(),
+        x: vec![t[0], t[t.len() - 1]],
+        y: vec![bound, bound],
+    }
+}
+
+/// The three panels of Figs. 2 and 7: (series, title, axis label).
+const PANELS: [(&str, &str, &str); 3] = [
+    ("energy", "stored energy E", "E (ħω_a)"),
+    ("power", "average power P = E/t", "P (ħω_a²)"),
+    ("log_negativity", "cavity–chain log-negativity", "E_N"),
+];
+
+/// One figure per panel of [`PANELS`] (a curve per labelled run, the 2jNω_a bound on the
+/// energy) and one CSV `<fig>_j<spin>.csv` with every curve, for one spin.
+fn panels(
+    dir: &RunDir,
+    fig: &str,
+    what: &str,
+    two_j: u32,
+    t: &[f64],
+    curves: &[(String, [Vec<f64>; 3])],
+    log_x: bool,
+) -> Result<()> {
+    let mut columns: Vec<(String, Vec<f64>)> = vec![("t".into(), t.to_vec())];
+    for (k, (metric, title, unit)) in PANELS.iter().enumerate() {
+        let mut plot_series = Vec::new();
+        for (label, values) in curves {
+            let y = values[k].clone();
+            columns.push((format!("{metric}_{}", label.replace(' ', "")), y.clone()));
+            plot_series.push(Series {
+                label: label.clone(),
+                x: t.to_vec(),
+                y,
+            });
+        }
+        if *metric == "energy" {
+            // From the first positive time, for a log axis.
+            plot_series.push(bound_line(two_j, &t[1..]));
+        }
+        line_plot(
+            &dir.path()
+                .join(format!("{fig}_{metric}_j{}", file_label(two_j))),
+            &LinePlot {
+                title: format!("Fig. {}: {title}, {what}", &fig[3..]),
+                x_label: "ω_a t".into(),
+                y_label: (*unit).into(),
+                series: plot_series,
+                log_x,
+                log_y: false,
+            },
+        )?;
+    }
+    let cols: Vec<(&str, &[f64])> = columns
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    dir.write_csv(&format!("{fig}_j{}.csv", file_label(two_j)), &cols)?;
+    Ok(())
+}
+
+/// The three [`PANELS`] series of a run, each fetched by `get`.
+fn panel_values(get: impl Fn(&str) -> Result<Vec<f64>>) -> Result<[Vec<f64>; 3]> {
+    let [e, p, n] = PANELS.map(|(m, _, _)| get(m));
+    Ok([e?, p?, n?])
+}
+
 fn series<'a>(run: &'a Run, name: &str) -> Result<&'a [f64]> {
     run.series(name)
         .with_context(|| format!("the run has no `{name}` series"))
@@ -110,46 +203,30 @@ fn fig2(dir: &RunDir, md: &mut String) -> Result<Vec<Curve>> {
     }
     for two_j in SPINS {
         let mine: Vec<&Curve> = curves.iter().filter(|c| c.two_j == two_j).collect();
-        let t = mine[0].run.grid.clone();
-        let mut columns: Vec<(String, Vec<f64>)> = vec![("t".into(), t.clone())];
-        for (metric, title, unit) in [
-            ("energy", "stored energy E", "E (ħω_a)"),
-            ("power", "average power P = E/t", "P (ħω_a²)"),
-            ("log_negativity", "cavity–chain log-negativity", "E_N"),
-        ] {
-            let mut plot_series = Vec::new();
-            for c in &mine {
-                let y = series(&c.run, metric)?.to_vec();
-                columns.push((format!("{metric}_J={}", c.j), y.clone()));
-                plot_series.push(Series {
-                    label: format!("J = {}", c.j),
-                    x: t.clone(),
-                    y,
-                });
-            }
-            line_plot(
-                &dir.path()
-                    .join(format!("fig2_{metric}_j{}", file_label(two_j))),
-                &LinePlot {
-                    title: format!("Fig. 2: {title}, spin-{}", spin_label(two_j)),
-                    x_label: "ω_a t".into(),
-                    y_label: unit.into(),
-                    series: plot_series,
-                    log_x: false,
-                    log_y: false,
-                },
-            )?;
-        }
-        let cols: Vec<(&str, &[f64])> = columns
+        let panel_curves = mine
             .iter()
-            .map(|(n, v)| (n.as_str(), v.as_slice()))
-            .collect();
-        dir.write_csv(&format!("fig2_j{}.csv", file_label(two_j)), &cols)?;
+            .map(|c| {
+                Ok((
+                    format!("J = {}", c.j),
+                    panel_values(|m| series(&c.run, m).map(<[f64]>::to_vec))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        panels(
+            dir,
+            "fig2",
+            &format!("spin-{}", spin_label(two_j)),
+            two_j,
+            &mine[0].run.grid,
+            &panel_curves,
+            false,
+        )?;
     }
     writeln!(
         md,
         "## Fig. 2 — closed charging, g = 1\n\n\
-         Exact eigen-propagation in the initial state's (parity, reflection) block; E_max, \
+         Exact eigen-propagation in the initial state's (parity, reflection) block (the \
+         energy plots draw the J = 0 bound 2jNω_a that the paper compares with); E_max, \
          P_max and their times are refined on the exact E(t), not read off the grid. \
          `top level` is the largest population of the cavity's top Fock level (13 photons) \
          over ω_a t ∈ [0, {FIG2_T}]; every run is repeated with {CHECK_LEVELS} levels \
@@ -355,6 +432,7 @@ fn fig3(dir: &RunDir, md: &mut String) -> Result<Vec<(GridPoint, AtPeak)>> {
 /// One point of Figs. 8–9.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 struct OpenPoint {
+    two_j: u32,
     j: f64,
     kappa: f64,
     n_th: f64,
@@ -371,7 +449,7 @@ struct Stable {
 
 fn stable(p: &OpenPoint) -> Result<Stable> {
     let mut params = paper(
-        1,
+        p.two_j,
         p.j,
         1.0,
         1.0,
@@ -429,8 +507,23 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
     for j in [-1.0, 1.0] {
         for &n_th in &ns {
             for &kappa in &ks {
-                points.push(OpenPoint { j, kappa, n_th });
+                points.push(OpenPoint {
+                    two_j: 1,
+                    j,
+                    kappa,
+                    n_th,
+                });
             }
+        }
+    }
+    for j in [-1.0, 1.0] {
+        for (kappa, n_th) in FIG89_SPIN1 {
+            points.push(OpenPoint {
+                two_j: 2,
+                j,
+                kappa,
+                n_th,
+            });
         }
     }
     let ckpt = dir.path().join("checkpoints").join("figs8_9.jsonl");
@@ -439,16 +532,18 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
         md,
         "\n## Figs. 8–9 — E(∞) and E_N(∞) over (n_th, κ), spin-1/2\n\n\
          Steady states of the initial state's sector (reflection P = +1, ρ block-diagonal \
-         in the parity), a {}×{} grid, κ ∈ [{}, {}], n_th ∈ [{}, {}]. Spin-1 and spin-3/2 \
-         are not on the grid: one spin-1 steady state costs about 150 s and 7.4 GB on 2 \
-         cores (sparse LU of 31 752 unknowns), spin-3/2 more memory than this machine has.\n",
+         in the parity), a {}×{} grid, κ ∈ [{}, {}], n_th ∈ [{}, {}]. Spin-1 follows below \
+         on two cross-sections (one steady state costs about 50 s and 4.4 GB on 2 cores: \
+         a sparse LU of 31 752 unknowns); spin-3/2 is not reproduced: its sector has \
+         156 800 unknowns, whose LU would need about 50 GB (the memory estimate), more \
+         than this machine has.\n",
         FIG89_KAPPA.2, FIG89_NTH.2, FIG89_KAPPA.0, FIG89_KAPPA.1, FIG89_NTH.0, FIG89_NTH.1
     )?;
     for (fig, j) in [(8, -1.0), (9, 1.0)] {
         let mine: Vec<(&OpenPoint, &Stable)> = points
             .iter()
             .zip(&results)
-            .filter(|(p, _)| p.j == j)
+            .filter(|(p, _)| p.two_j == 1 && p.j == j)
             .collect();
         let col = |f: fn(&OpenPoint, &Stable) -> f64| -> Vec<f64> {
             mine.iter().map(|(p, r)| f(p, r)).collect()
@@ -520,13 +615,343 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
          while the relaxation times above reach hundreds of 1/ω_a, and its Eq. (7) prints \
          −a†ρa where the Lindblad form has −a†aρ (DESIGN.md, errata)."
     )?;
+    spin1_sections(dir, md, &points, &results)
+}
+
+/// The spin-1 cross-sections of Figs. 8–9: a table, a CSV and the paper's trends.
+fn spin1_sections(
+    dir: &RunDir,
+    md: &mut String,
+    points: &[OpenPoint],
+    results: &[Stable],
+) -> Result<()> {
+    let mine: Vec<(&OpenPoint, &Stable)> = points
+        .iter()
+        .zip(results)
+        .filter(|(p, _)| p.two_j == 2)
+        .collect();
+    let col = |f: &dyn Fn(&OpenPoint, &Stable) -> f64| -> Vec<f64> {
+        mine.iter().map(|(p, r)| f(p, r)).collect()
+    };
+    dir.write_csv(
+        "fig8_9_j1.csv",
+        &[
+            ("J", &col(&|p, _| p.j)),
+            ("kappa", &col(&|p, _| p.kappa)),
+            ("n_th", &col(&|p, _| p.n_th)),
+            ("E_inf", &col(&|_, r| r.energy)),
+            ("E_N_inf", &col(&|_, r| r.log_negativity)),
+            (
+                "null_space_dimension",
+                &col(&|_, r| r.null_space_dimension as f64),
+            ),
+            ("gap", &col(&|_, r| r.gap.unwrap_or(f64::NAN))),
+        ],
+    )?;
+    writeln!(
+        md,
+        "\n### Spin-1: cross-sections along κ (n_th = 0.2) and along n_th (κ = 0.5)\n\n\
+         | J | κ | n_th | E(∞) | E_N(∞) | null space (sector) | gap |\n|---|---|---|---|---|---|---|"
+    )?;
+    for (p, r) in &mine {
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.6} | {:.3e} | {} | {:.2e} |",
+            p.j,
+            p.kappa,
+            p.n_th,
+            r.energy,
+            r.log_negativity,
+            r.null_space_dimension,
+            r.gap.unwrap_or(f64::NAN)
+        )?;
+    }
+    let yes = |b: bool| if b { "yes" } else { "**no**" };
+    for j in [-1.0, 1.0] {
+        let along = |fixed_kappa: bool| -> Vec<(f64, f64, f64)> {
+            let mut v: Vec<(f64, f64, f64)> = mine
+                .iter()
+                .filter(|(p, _)| {
+                    p.j == j
+                        && if fixed_kappa {
+                            p.kappa == 0.5
+                        } else {
+                            p.n_th == 0.2
+                        }
+                })
+                .map(|(p, r)| {
+                    let x = if fixed_kappa { p.n_th } else { p.kappa };
+                    (x, r.energy, r.log_negativity)
+                })
+                .collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v
+        };
+        let rising = |v: &[(f64, f64, f64)]| v.windows(2).all(|w| w[1].1 >= w[0].1 - 1e-9);
+        let falling = |v: &[(f64, f64, f64)]| v.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-9);
+        let (by_n, by_k) = (along(true), along(false));
+        let (e, en): (Vec<f64>, Vec<f64>) = mine
+            .iter()
+            .filter(|(p, _)| p.j == j)
+            .map(|(_, r)| (r.energy, r.log_negativity))
+            .unzip();
+        writeln!(
+            md,
+            "\n- J = {j}: E(∞) rises with n_th: {}; rises with κ: {}; falls with κ: {}; \
+             correlation of E(∞) and E_N(∞) over the five points: {:.2}.",
+            yes(rising(&by_n)),
+            yes(rising(&by_k)),
+            yes(falling(&by_k)),
+            correlation(&e, &en)
+        )?;
+    }
+    writeln!(
+        md,
+        "\nThe null space of the spin-1 sector is two-dimensional (a conserved quantity \
+         besides the reflection and the parity that we have not identified); the reported \
+         steady state is the projection of the initial state, which long time evolution \
+         reaches (the fixture `chain_steady_sectors.json` checks it at 6 levels)."
+    )?;
+    Ok(())
+}
+
+/// One (spin, bath) of Fig. 7: the charging window and the long run.
+struct OpenCurve {
+    two_j: u32,
+    kappa: f64,
+    n_th: f64,
+    short: Run,
+    long: Run,
+}
+
+fn open_params(two_j: u32, (kappa, n_th): (f64, f64), t_max: f64, steps: usize) -> Params {
+    let mut metrics = vec![Metric::Energy, Metric::Power, Metric::LogNegativity];
+    if two_j == 2 {
+        metrics.push(Metric::EigenPopulations);
+    }
+    let mut p = paper(two_j, -1.0, 1.0, t_max, steps, metrics);
+    p.cavity.kappa = kappa;
+    p.cavity.n_th = n_th;
+    p
+}
+
+fn fig7(dir: &RunDir, md: &mut String) -> Result<Vec<OpenCurve>> {
+    let mut curves = Vec::new();
+    for (two_j, t_long, n_long, baths) in FIG7_LONG {
+        for &bath in &FIG7_BATHS[..baths] {
+            let short =
+                cavity_chain::simulate(&open_params(two_j, bath, FIG7_SHORT.0, FIG7_SHORT.1))?;
+            let mut long = open_params(two_j, bath, t_long, n_long);
+            long.output.steady_state = two_j <= 2;
+            let long = cavity_chain::simulate(&long)?;
+            curves.push(OpenCurve {
+                two_j,
+                kappa: bath.0,
+                n_th: bath.1,
+                short,
+                long,
+            });
+        }
+    }
+    for two_j in SPINS {
+        let mine: Vec<&OpenCurve> = curves.iter().filter(|c| c.two_j == two_j).collect();
+        // The charging window's samples, then the long run's beyond it.
+        let joined = |c: &OpenCurve, name: &str| -> Result<(Vec<f64>, Vec<f64>)> {
+            let (mut t, mut y) = (c.short.grid.clone(), series(&c.short, name)?.to_vec());
+            for (&tl, &yl) in c.long.grid.iter().zip(series(&c.long, name)?) {
+                if tl > FIG7_SHORT.0 {
+                    t.push(tl);
+                    y.push(yl);
+                }
+            }
+            Ok((t, y))
+        };
+        let panel_curves = mine
+            .iter()
+            .map(|c| {
+                Ok((
+                    format!("κ = {}, n_th = {}", c.kappa, c.n_th),
+                    panel_values(|m| joined(c, m).map(|(_, y)| y))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        panels(
+            dir,
+            "fig7",
+            &format!("open, spin-{}, J = −1", spin_label(two_j)),
+            two_j,
+            &joined(mine[0], "energy")?.0,
+            &panel_curves,
+            true,
+        )?;
+    }
+    writeln!(
+        md,
+        "\n## Fig. 7 — open charging, g = 1, J = −1\n\n\
+         Lindblad evolution in the reflection sector with ρ block-diagonal in the parity: \
+         ω_a t ≤ {} with {} samples for the charging peak, then a long run (plotted on a \
+         log time axis). E(∞) is the exact steady state of the same sector (spin-1/2 and \
+         spin-1); `E(∞) − E(t_end)` is what the long run still lacks.\n\n\
+         | spin | κ | n_th | E_max (t ≤ {}) | ω_a t(E_max) | P_max | max E_N | t_end | E(t_end) | E_N(t_end) | E(∞) | E(∞) − E(t_end) | gap | final vs E_max |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        FIG7_SHORT.0, FIG7_SHORT.1, FIG7_SHORT.0
+    )?;
+    let mut verdicts = Vec::new();
+    for c in &curves {
+        let e_long = series(&c.long, "energy")?;
+        let en_long = series(&c.long, "log_negativity")?;
+        let en_max = series(&c.short, "log_negativity")?
+            .iter()
+            .chain(en_long)
+            .copied()
+            .fold(0.0, f64::max);
+        let e_max = c.short.scalars["e_max"];
+        let fin = *e_long.last().context("a long run has samples")?;
+        let ss = c.long.steady_state.as_ref();
+        let (e_inf, gap) = (
+            ss.map_or(f64::NAN, |s| s.energy),
+            ss.and_then(|s| s.gap).unwrap_or(f64::NAN),
+        );
+        let last = if e_inf.is_finite() { e_inf } else { fin };
+        let above = last > e_max;
+        if (c.kappa, c.n_th) == FIG7_BATHS[0] {
+            verdicts.push((c.two_j, above, e_inf.is_finite()));
+        }
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.4} | {:.3} | {:.4} | {:.4} | {} | {:.4} | {:.2e} | {:.6} | {:.1e} | {:.2e} | {} |",
+            spin_label(c.two_j),
+            c.kappa,
+            c.n_th,
+            e_max,
+            c.short.scalars["t_e_max"],
+            c.short.scalars["p_max"],
+            en_max,
+            c.long.grid.last().copied().unwrap_or(f64::NAN),
+            fin,
+            en_long.last().copied().unwrap_or(f64::NAN),
+            e_inf,
+            e_inf - fin,
+            gap,
+            if above { "above" } else { "below" }
+        )?;
+    }
+    let yes = |b: bool| if b { "yes" } else { "**no**" };
+    writeln!(
+        md,
+        "\nThe paper: the final stable energy is below the charging maximum for spin-1/2 and \
+         above it for spin-1 and spin-3/2. Ours (κ = {}, n_th = {}; E(∞) where the steady \
+         state was computed, else E(t_end)): {}.",
+        FIG7_BATHS[0].0,
+        FIG7_BATHS[0].1,
+        verdicts
+            .iter()
+            .map(|&(two_j, above, exact)| format!(
+                "spin-{} {} ({}; agrees: {})",
+                spin_label(two_j),
+                if above { "above" } else { "below" },
+                if exact { "E(∞)" } else { "E(t_end)" },
+                yes(above == (two_j > 1))
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    Ok(curves)
+}
+
+/// Populations of ρ_B on H_B's eigen-clusters at sample `at` of `run`, and the clusters'
+/// energies.
+fn populations_at(run: &Run, at: usize) -> (Vec<f64>, Vec<f64>) {
+    let (mut levels, mut pops) = (Vec::new(), Vec::new());
+    let mut k = 0;
+    while let Some(s) = run.series(&format!("eigen_population_{k}")) {
+        pops.push(s[at].max(0.0));
+        levels.push(run.scalars[&format!("eigen_level_{k}")]);
+        k += 1;
+    }
+    (levels, pops)
+}
+
+/// Writes a figure of eigen-populations at several times: `(time, levels, populations)`.
+fn population_figure(
+    dir: &RunDir,
+    stem: &str,
+    title: &str,
+    at: &[(f64, Vec<f64>, Vec<f64>)],
+) -> Result<()> {
+    let levels = &at[0].1;
+    let mut columns: Vec<(String, Vec<f64>)> = vec![("level".into(), levels.clone())];
+    let mut plot_series = Vec::new();
+    for (t, _, pops) in at {
+        plot_series.push(Series {
+            label: format!("ω_a t = {t}"),
+            x: (0..pops.len()).map(|k| k as f64).collect(),
+            y: pops.clone(),
+        });
+        columns.push((format!("population_t={t}"), pops.clone()));
+    }
+    let cols: Vec<(&str, &[f64])> = columns
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
+        .collect();
+    dir.write_csv(&format!("{stem}.csv"), &cols)?;
+    line_plot(
+        &dir.path().join(stem),
+        &LinePlot {
+            title: title.into(),
+            x_label: "eigenspace of H_B, ascending energy".into(),
+            y_label: "population".into(),
+            series: plot_series,
+            log_x: false,
+            log_y: false,
+        },
+    )
+}
+
+fn fig13(dir: &RunDir, md: &mut String, curves: &[OpenCurve]) -> Result<()> {
+    let c = curves
+        .iter()
+        .find(|c| c.two_j == 2 && (c.kappa, c.n_th) == FIG7_BATHS[0])
+        .context("Fig. 7 ran spin-1 in Fig. 13's bath")?;
+    let dt = FIG7_SHORT.0 / (FIG7_SHORT.1 - 1) as f64;
+    let mut at: Vec<(f64, Vec<f64>, Vec<f64>)> = FIG12_TIMES[..3]
+        .iter()
+        .map(|&t| {
+            let (levels, pops) = populations_at(&c.short, (t / dt).round() as usize);
+            (t, levels, pops)
+        })
+        .collect();
+    let (levels, pops) = populations_at(&c.long, c.long.grid.len() - 1);
+    at.push((FIG12_TIMES[3], levels, pops));
+    population_figure(
+        dir,
+        "fig13_eigen_populations",
+        "Fig. 13: ρ_B in H_B's eigenbasis (open, spin-1, J = −1, κ = 0.5, n_th = 0.2)",
+        &at,
+    )?;
+    let mean_level = |pops: &[f64]| -> f64 {
+        pops.iter()
+            .enumerate()
+            .map(|(k, p)| k as f64 * p)
+            .sum::<f64>()
+            / pops.iter().sum::<f64>()
+    };
+    writeln!(
+        md,
+        "\n## Fig. 13 — populations of ρ_B in H_B's eigenbasis (open, spin-1, J = −1, κ = 0.5, n_th = 0.2)\n\n\
+         The same clusters as Fig. 12 (`fig13_eigen_populations.csv`). Mean cluster index at \
+         ω_a t = 0, 0.24, 6, 1000: {}. The paper: at long times the battery sits in much \
+         higher energy states than at the charging peak.",
+        at.iter()
+            .map(|(_, _, p)| format!("{:.2}", mean_level(p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
     Ok(())
 }
 
 fn fig12(dir: &RunDir, md: &mut String) -> Result<()> {
-    let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut plot_series = Vec::new();
-    let mut levels: Vec<f64> = Vec::new();
+    let mut at = Vec::new();
     let mut tops = Vec::new();
     for &t in &FIG12_TIMES {
         // t = 0 is the first sample of the next run.
@@ -539,39 +964,18 @@ fn fig12(dir: &RunDir, md: &mut String) -> Result<()> {
             if t > 100.0 { 1001 } else { 5 },
             vec![Metric::Energy, Metric::EigenPopulations],
         ))?;
-        let at = if t == 0.0 { 0 } else { run.grid.len() - 1 };
-        let mut pops = Vec::new();
-        let mut k = 0;
-        while let Some(s) = run.series(&format!("eigen_population_{k}")) {
-            pops.push(s[at].max(0.0));
-            if levels.len() <= k {
-                levels.push(run.scalars[&format!("eigen_level_{k}")]);
-            }
-            k += 1;
-        }
+        let (levels, pops) = populations_at(&run, if t == 0.0 { 0 } else { run.grid.len() - 1 });
         if t > 0.0 {
             tops.push((t, top_level(&run)));
         }
-        plot_series.push(Series {
-            label: format!("ω_a t = {t}"),
-            x: (0..pops.len()).map(|k| k as f64).collect(),
-            y: pops.clone(),
-        });
-        columns.push((format!("population_t={t}"), pops));
+        at.push((t, levels, pops));
     }
-    let mut cols: Vec<(&str, &[f64])> = vec![("level", &levels)];
-    cols.extend(columns.iter().map(|(n, v)| (n.as_str(), v.as_slice())));
-    dir.write_csv("fig12_eigen_populations.csv", &cols)?;
-    line_plot(
-        &dir.path().join("fig12_eigen_populations"),
-        &LinePlot {
-            title: "Fig. 12: ρ_B in H_B's eigenbasis (closed, spin-1, J = −1)".into(),
-            x_label: "eigenspace of H_B, ascending energy".into(),
-            y_label: "population".into(),
-            series: plot_series,
-            log_x: false,
-            log_y: false,
-        },
+    let levels = at[0].1.clone();
+    population_figure(
+        dir,
+        "fig12_eigen_populations",
+        "Fig. 12: ρ_B in H_B's eigenbasis (closed, spin-1, J = −1)",
+        &at,
     )?;
     writeln!(
         md,
@@ -682,18 +1086,22 @@ pub fn run(out: &Path) -> Result<()> {
     let t3 = clock.elapsed().as_secs_f64() - t2;
     fig12(&dir, &mut md).context("Fig. 12")?;
     let t12 = clock.elapsed().as_secs_f64() - t2 - t3;
+    let open = fig7(&dir, &mut md).context("Fig. 7")?;
+    fig13(&dir, &mut md, &open).context("Fig. 13")?;
+    let t7 = clock.elapsed().as_secs_f64() - t2 - t3 - t12;
     figs8_9(&dir, &mut md).context("Figs. 8–9")?;
-    let t89 = clock.elapsed().as_secs_f64() - t2 - t3 - t12;
+    let t89 = clock.elapsed().as_secs_f64() - t2 - t3 - t12 - t7;
     claims(&mut md, &curves, &grid)?;
     writeln!(
         md,
-        "\n## Not reproduced yet\n\n\
-         Fig. 7 (open E, P, E_N to ω_a t = 1000), Fig. 13 and Figs. 8–9 for spin-1 and \
-         spin-3/2 are not in this reproduction yet. `qbattery simulate \
-         examples/cavity_chain.toml --set cavity.kappa=0.5 --set cavity.n_th=0.2 --set \
-         output.steady_state=true` gives one spin-1 point of Fig. 8 (about 2.5 min on 2 \
-         cores).\n\n\
-         Timings: Fig. 2 {t2:.1} s; Fig. 3 {t3:.1} s; Fig. 12 {t12:.1} s; Figs. 8–9 {t89:.1} s."
+        "\n## Not reproduced\n\n\
+         Figs. 8–9 for spin-3/2 (the steady-state LU would need about 50 GB), the spin-1 \
+         contours beyond the two cross-sections, and the long runs of Fig. 7 for the \
+         second and third baths of spin-1 and spin-3/2 (about 3 and 17 min each on 2 \
+         cores). `qbattery simulate examples/cavity_chain.toml --set cavity.kappa=… --set \
+         cavity.n_th=… --set output.steady_state=true` gives any spin-1 point.\n\n\
+         Timings: Fig. 2 {t2:.1} s; Fig. 3 {t3:.1} s; Fig. 12 {t12:.1} s; Figs. 7 and 13 \
+         {t7:.1} s; Figs. 8–9 {t89:.1} s."
     )?;
     prov.finish();
     writeln!(md, "\nWall time: {:.1} s.", prov.wall_seconds)?;

@@ -15,7 +15,7 @@ use crate::metrics::energy;
 use crate::operators::opsum::OpSum;
 use crate::permutation::PermutationSector;
 use crate::sector::Subspace;
-use crate::{CsrMatrix, Error, Mat};
+use crate::{CsrMatrix, Error, Mat, MatMut, MatRef};
 use std::cell::Cell;
 
 use super::observer::{push_sample, Observer, Sample};
@@ -80,18 +80,17 @@ pub fn run_planned(
     };
     let maxima = match plan.method {
         Method::EigenPropagation => {
-            let propagator = BlockPropagator::new(problem, plan, &mut run)?;
             let psi0 = problem.initial.ket_on(&plan.subspace)?;
-            for &t in &times {
-                sampled(
-                    &mut samples,
-                    observer.observe_ket(&propagator.state_at(&psi0, t))?,
-                );
+            let propagator = BlockPropagator::new(problem, plan, &psi0, &mut run)?;
+            let states = propagator.states_at(&times);
+            for k in 0..times.len() {
+                let psi: Vec<c64> = states.col(k).iter().copied().collect();
+                sampled(&mut samples, observer.observe_ket(&psi)?);
             }
             let energies: Vec<f64> = samples.iter().map(|s| s.energy).collect();
             let energy_at = |t: f64| {
                 observer
-                    .energy_of_ket(&propagator.state_at(&psi0, t))
+                    .energy_of_ket(&propagator.state_at(t))
                     .unwrap_or(f64::NAN)
             };
             energy::charging_maxima_exact(&times, &energies, energy_at)?
@@ -322,17 +321,43 @@ impl<'a> Reduced<'a> {
     }
 }
 
-/// Exact propagation of a pure state, block by block (charge sectors and, with a site
-/// permutation, its eigenspaces in each).
+/// Exact propagation of the initial pure state, block by block (charge sectors and, with
+/// a site permutation, its eigenspaces in each): ψ(t) = Σ_b W_b (e^{−iΛ_b t} c_b), with
+/// W_b the eigenvectors of block b lifted to the run's subspace and c_b the coefficients
+/// of ψ₀ on them, so that a sample costs one dense matrix–vector product per block that
+/// ψ₀ touches.
 struct BlockPropagator {
-    /// For each block: positions of its states in the run's subspace, its basis there,
-    /// and its propagator.
-    blocks: Vec<(Vec<usize>, PermutationSector, EigenPropagator)>,
+    blocks: Vec<LiftedBlock>,
     dim: usize,
 }
 
+/// out = a·b on one thread: the same summation order in a sweep's worker as in a single
+/// run, so that their numbers agree bit for bit.
+fn sequential_product(out: MatMut<'_, c64>, a: MatRef<'_, c64>, b: MatRef<'_, c64>) {
+    faer::linalg::matmul::matmul(
+        out,
+        faer::Accum::Replace,
+        a,
+        b,
+        c64::new(1.0, 0.0),
+        faer::Par::Seq,
+    );
+}
+
+/// One block of [`BlockPropagator`] with a nonzero component of ψ₀.
+struct LiftedBlock {
+    /// Positions of the block's states in the run's subspace.
+    positions: Vec<usize>,
+    /// Its eigenvectors there (columns), on those positions.
+    vectors: Mat<c64>,
+    /// Their energies.
+    energies: Vec<f64>,
+    /// ψ₀'s coefficients on them.
+    coefficients: Vec<c64>,
+}
+
 impl BlockPropagator {
-    fn new(problem: &Problem, plan: &Plan, run: &mut Run) -> Result<Self> {
+    fn new(problem: &Problem, plan: &Plan, psi0: &[c64], run: &mut Run) -> Result<Self> {
         let h = problem.constant_hamiltonian();
         let mut blocks = Vec::new();
         let mut worst: Option<f64> = None;
@@ -341,7 +366,7 @@ impl BlockPropagator {
                 (Some(q), Some(charge)) => Subspace::sector(&problem.space, charge, q)?,
                 _ => plan.subspace.clone(),
             };
-            let positions = (0..sector.dim())
+            let positions: Vec<usize> = (0..sector.dim())
                 .map(|i| {
                     plan.subspace
                         .position(sector.full_index(i))
@@ -353,11 +378,29 @@ impl BlockPropagator {
             if let Some(c) = check_commutators(&plan.reduction, &sector, &[&m])? {
                 worst = Some(worst.map_or(c, |w| w.max(c)));
             }
-            blocks.push((
+            let local: Vec<c64> = positions.iter().map(|&p| psi0[p]).collect();
+            let x = basis.restrict_ket(&local)?;
+            if x.iter().all(|z| *z == c64::new(0.0, 0.0)) {
+                continue;
+            }
+            let prop = EigenPropagator::new(&basis.compress(&m)?)?;
+            let v = prop.eigenvectors();
+            let coefficients = (0..v.ncols())
+                .map(|k| (0..v.nrows()).map(|i| v[(i, k)].conj() * x[i]).sum())
+                .collect();
+            let mut vectors = Mat::<c64>::zeros(positions.len(), v.ncols());
+            for k in 0..v.ncols() {
+                let col: Vec<c64> = (0..v.nrows()).map(|i| v[(i, k)]).collect();
+                for (i, z) in basis.lift_ket(&col)?.into_iter().enumerate() {
+                    vectors[(i, k)] = z;
+                }
+            }
+            blocks.push(LiftedBlock {
                 positions,
-                basis.clone(),
-                EigenPropagator::new(&basis.compress(&m)?)?,
-            ));
+                vectors,
+                energies: prop.eigenvalues().to_vec(),
+                coefficients,
+            });
         }
         if let Some(c) = worst {
             run.record("symmetry_commutator", c);
@@ -368,17 +411,35 @@ impl BlockPropagator {
         })
     }
 
-    fn state_at(&self, psi0: &[c64], t: f64) -> Vec<c64> {
+    /// ψ(t) on the run's subspace for every time (columns): one matrix product per block.
+    fn states_at(&self, times: &[f64]) -> Mat<c64> {
+        let mut psi = Mat::<c64>::zeros(self.dim, times.len());
+        for b in &self.blocks {
+            let phases = Mat::<c64>::from_fn(b.energies.len(), times.len(), |k, i| {
+                c64::from_polar(1.0, -b.energies[k] * times[i]) * b.coefficients[k]
+            });
+            let mut y = Mat::<c64>::zeros(b.positions.len(), times.len());
+            sequential_product(y.as_mut(), b.vectors.as_ref(), phases.as_ref());
+            for i in 0..times.len() {
+                for (r, &p) in b.positions.iter().enumerate() {
+                    psi[(p, i)] += y[(r, i)];
+                }
+            }
+        }
+        psi
+    }
+
+    /// ψ(t) on the run's subspace.
+    fn state_at(&self, t: f64) -> Vec<c64> {
         let mut psi = vec![c64::new(0.0, 0.0); self.dim];
-        for (positions, basis, prop) in &self.blocks {
-            let local: Vec<c64> = positions.iter().map(|&p| psi0[p]).collect();
-            let lifted = basis
-                .restrict_ket(&local)
-                .and_then(|x| prop.state_at(&x, t))
-                .and_then(|y| basis.lift_ket(&y))
-                .expect("block dimensions agree by construction");
-            for (&p, a) in positions.iter().zip(lifted) {
-                psi[p] += a;
+        for b in &self.blocks {
+            let a = Mat::<c64>::from_fn(b.energies.len(), 1, |k, _| {
+                c64::from_polar(1.0, -b.energies[k] * t) * b.coefficients[k]
+            });
+            let mut y = Mat::<c64>::zeros(b.positions.len(), 1);
+            sequential_product(y.as_mut(), b.vectors.as_ref(), a.as_ref());
+            for (i, &p) in b.positions.iter().enumerate() {
+                psi[p] += y[(i, 0)];
             }
         }
         psi
