@@ -127,8 +127,8 @@ impl EigenPropagator {
             .collect())
     }
 
-    /// V† ψ.
-    fn coefficients(&self, psi: &[c64]) -> Vec<c64> {
+    /// V† ψ: the coefficients of ψ on the eigenvectors.
+    pub(crate) fn coefficients(&self, psi: &[c64]) -> Vec<c64> {
         let v = &self.vectors;
         (0..self.dim())
             .map(|k| (0..self.dim()).map(|i| v[(i, k)].conj() * psi[i]).sum())

@@ -324,8 +324,8 @@ impl<'a> Reduced<'a> {
 /// Exact propagation of the initial pure state, block by block (charge sectors and, with
 /// a site permutation, its eigenspaces in each): ψ(t) = Σ_b W_b (e^{−iΛ_b t} c_b), with
 /// W_b the eigenvectors of block b lifted to the run's subspace and c_b the coefficients
-/// of ψ₀ on them, so that a sample costs one dense matrix–vector product per block that
-/// ψ₀ touches.
+/// of ψ₀ on them, so that all samples cost one dense matrix product per block that ψ₀
+/// touches.
 struct BlockPropagator {
     blocks: Vec<LiftedBlock>,
     dim: usize,
@@ -385,9 +385,7 @@ impl BlockPropagator {
             }
             let prop = EigenPropagator::new(&basis.compress(&m)?)?;
             let v = prop.eigenvectors();
-            let coefficients = (0..v.ncols())
-                .map(|k| (0..v.nrows()).map(|i| v[(i, k)].conj() * x[i]).sum())
-                .collect();
+            let coefficients = prop.coefficients(&x);
             let mut vectors = Mat::<c64>::zeros(positions.len(), v.ncols());
             for k in 0..v.ncols() {
                 let col: Vec<c64> = (0..v.nrows()).map(|i| v[(i, k)]).collect();
@@ -431,17 +429,6 @@ impl BlockPropagator {
 
     /// ψ(t) on the run's subspace.
     fn state_at(&self, t: f64) -> Vec<c64> {
-        let mut psi = vec![c64::new(0.0, 0.0); self.dim];
-        for b in &self.blocks {
-            let a = Mat::<c64>::from_fn(b.energies.len(), 1, |k, _| {
-                c64::from_polar(1.0, -b.energies[k] * t) * b.coefficients[k]
-            });
-            let mut y = Mat::<c64>::zeros(b.positions.len(), 1);
-            sequential_product(y.as_mut(), b.vectors.as_ref(), a.as_ref());
-            for (i, &p) in b.positions.iter().enumerate() {
-                psi[p] += y[(i, 0)];
-            }
-        }
-        psi
+        self.states_at(&[t]).col(0).iter().copied().collect()
     }
 }

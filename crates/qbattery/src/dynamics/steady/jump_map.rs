@@ -20,7 +20,7 @@ use faer::linalg::solvers::Solve;
 use faer::matrix_free::eigen::{partial_eigen, partial_eigen_scratch, PartialEigenParams};
 use faer::matrix_free::LinOp;
 use faer::reborrow::{Reborrow, ReborrowMut};
-use faer::{Accum, Col, ColRef, Mat, Par};
+use faer::{Accum, ColRef, Mat, Par};
 
 use super::layout::Layout;
 use crate::{c64, CsrMatrix, Error, MatMut, MatRef, Result};
@@ -275,16 +275,7 @@ pub(super) fn krylov_null_space(map: &JumpMap) -> Result<Mat<c64>> {
     let mut nev = KRYLOV_NEV.min(n);
     let params = PartialEigenParams::default();
     let mut q = Mat::<c64>::zeros(n, 0);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut v0 = Col::<c64>::from_fn(n, |_| {
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
-        };
-        c64::new(next(), next())
-    });
+    let mut v0 = super::random_block(n, 1, 0).col(0).to_owned();
     while q.ncols() < n {
         let op = Deflated {
             map,

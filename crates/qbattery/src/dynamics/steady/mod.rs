@@ -955,7 +955,7 @@ fn orthonormal(x: Mat<c64>) -> Mat<c64> {
 }
 
 /// An n×p block of seeded uniform random entries in [−½, ½) + i[−½, ½).
-fn random_block(n: usize, p: usize, seed: u64) -> Mat<c64> {
+pub(super) fn random_block(n: usize, p: usize, seed: u64) -> Mat<c64> {
     let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         state = state
