@@ -108,6 +108,13 @@ fn steady_state_of_the_sector_is_unique_and_is_the_long_time_limit() {
     let mut p = chain(1, 6, 0.5, 0.2);
     p.output.steady_state = true;
     let reduced = run(&p, true);
+    // Without the symmetries, the subspace reachable from ρ₀ finds the sector's unique
+    // steady state too; without either, the whole null space is seen.
+    let reachable = run(&p, false);
+    let reachable = reachable.steady_state.as_ref().unwrap();
+    assert_eq!(reachable.null_space_dimension, 1);
+    assert!(reachable.reachable_dimension.is_some());
+    p.solver.steady.reachable = false;
     let whole = run(&p, false);
     let (rs, ws) = (
         reduced.steady_state.as_ref().unwrap(),
@@ -117,6 +124,7 @@ fn steady_state_of_the_sector_is_unique_and_is_the_long_time_limit() {
     assert_eq!(rs.null_space_dimension, 1);
     assert!(ws.null_space_dimension > 1);
     assert!(rs.residual < 1e-8, "{}", rs.residual);
+    assert!((reachable.energy - rs.energy).abs() < 1e-8);
     // The projection of ρ₀ in the whole space reaches the same state.
     assert!(
         (rs.energy - ws.energy).abs() < 1e-8,

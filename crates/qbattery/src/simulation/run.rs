@@ -112,8 +112,13 @@ pub struct SteadyReport {
     pub energy: f64,
     /// Every requested metric at the steady state (by column name; no power).
     pub metrics: BTreeMap<String, f64>,
-    /// Dimension of the Liouvillian's null space (in the evolved subspace).
+    /// Dimension of the Liouvillian's null space (in the evolved subspace, or in the
+    /// subspace reachable from the initial state when `reachable_dimension` is given).
     pub null_space_dimension: usize,
+    /// The dimension of the subspace reachable from the initial state (invariant under H
+    /// and the jumps) when the steady state was solved there; `None`: the whole evolved
+    /// subspace.
+    pub reachable_dimension: Option<usize>,
     /// Whether the steady state is unique (null space of dimension 1); otherwise the
     /// reported one is the steady state reached from the scenario's initial state.
     pub unique: bool,

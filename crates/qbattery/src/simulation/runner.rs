@@ -206,6 +206,7 @@ fn steady_state(
         energy: sample.energy,
         metrics,
         null_space_dimension: ss.null_dim,
+        reachable_dimension: ss.reachable_dim,
         unique: ss.null_dim == 1,
         residual: ss.residual,
         gap: ss.gap,

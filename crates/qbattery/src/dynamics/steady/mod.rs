@@ -65,8 +65,10 @@ use crate::{c64, CsrMatrix, Error, Mat, MatMut, MatRef, Result, Warning};
 
 mod jump_map;
 mod layout;
+mod reachable;
 use jump_map::JumpMap;
 use layout::Layout;
+use reachable::ReachableBasis;
 
 /// Largest Hilbert-space dimension d for which [`SteadyMethod::Auto`] picks the dense
 /// method. The SVD of the d²×d² Liouvillian costs O(d⁶) time and 16·d⁴ bytes; on one
@@ -138,6 +140,13 @@ pub struct SteadyOptions {
     /// A steady state with an eigenvalue below −`positivity_tol` is reported in
     /// [`SteadyState::warnings`]. ≥ 0; default 1e-8.
     pub positivity_tol: f64,
+    /// Solve on the subspace reachable from ρ₀ (module `reachable`: the smallest one
+    /// holding ran ρ₀ and invariant under H, L_k, L_k†) when it is a proper one and the
+    /// dimension is at most 2048; default true. The steady state reached from ρ₀ is the
+    /// same; [`SteadyState::null_dim`] and [`SteadyState::gap`] are then those of the
+    /// generator on that subspace (the steady states and decay rates ρ₀ can reach), and
+    /// [`SteadyState::reachable_dim`] says its dimension.
+    pub reachable: bool,
 }
 
 impl Default for SteadyOptions {
@@ -146,6 +155,7 @@ impl Default for SteadyOptions {
             method: SteadyMethod::Auto,
             null_tol: 1e-9,
             positivity_tol: 1e-8,
+            reachable: true,
         }
     }
 }
@@ -158,8 +168,12 @@ pub struct SteadyState {
     /// The steady state ρ_ss: Hermitian, unit trace.
     #[serde(skip)]
     pub rho: Mat<c64>,
-    /// Dimension of the null space of 𝓛 (1: unique steady state).
+    /// Dimension of the null space of 𝓛 (1: unique steady state), on the reachable
+    /// subspace when [`SteadyState::reachable_dim`] is given.
     pub null_dim: usize,
+    /// The dimension of the subspace reachable from ρ₀ when the solve was done there
+    /// (see [`SteadyOptions::reachable`]); `None` when it was done on the whole space.
+    pub reachable_dim: Option<usize>,
     /// ‖𝓛ρ_ss‖_F, the Frobenius norm of the generator applied to the returned state.
     pub residual: f64,
     /// The method that produced it: `"dense-svd"` or `"sparse-lu"`.
@@ -292,6 +306,11 @@ pub fn steady_state_in_blocks(
             ));
         }
     }
+    if let (true, Some(r)) = (opts.reachable, rho0) {
+        if let Some(basis) = ReachableBasis::find(h, jumps, labels, r)? {
+            return reachable_steady(&basis, h, jumps, r, &full, opts);
+        }
+    }
     let l = layout.restrict(full.clone());
     let method = match opts.method {
         SteadyMethod::Auto if d <= DENSE_MAX_DIM => SteadyMethod::Dense,
@@ -354,10 +373,44 @@ pub fn steady_state_in_blocks(
     Ok(SteadyState {
         rho,
         null_dim,
+        reachable_dim: None,
         residual,
         method: name,
         gap,
         warnings,
+    })
+}
+
+/// The steady state reached from `rho0`, solved on its reachable subspace and lifted back;
+/// its residual is taken on the whole generator `full`, which checks the reduction.
+fn reachable_steady(
+    basis: &ReachableBasis,
+    h: &CsrMatrix,
+    jumps: &[CsrMatrix],
+    rho0: MatRef<'_, c64>,
+    full: &CsrMatrix,
+    opts: &SteadyOptions,
+) -> Result<SteadyState> {
+    let jumps = jumps
+        .iter()
+        .map(|l| basis.compress(l))
+        .collect::<Result<Vec<_>>>()?;
+    let inner = steady_state_in_blocks(
+        &basis.compress(h)?,
+        &jumps,
+        &basis.labels,
+        Some(basis.restrict(rho0).as_ref()),
+        &SteadyOptions {
+            reachable: false,
+            ..*opts
+        },
+    )?;
+    let rho = basis.lift(inner.rho.as_ref());
+    Ok(SteadyState {
+        residual: apply_norm(full, &rho),
+        rho,
+        reachable_dim: Some(basis.dim()),
+        ..inner
     })
 }
 
@@ -1005,9 +1058,12 @@ mod tests {
         m
     }
 
+    /// The options of the whole-space solvers (the reachable-subspace reduction off, so
+    /// that degenerate null spaces are seen whole).
     fn opts(method: SteadyMethod) -> SteadyOptions {
         SteadyOptions {
             method,
+            reachable: false,
             ..SteadyOptions::default()
         }
     }
@@ -1351,6 +1407,66 @@ mod tests {
                     ss.rho
                 );
             }
+        }
+    }
+
+    /// The reachable-subspace reduction on collective decay: from |ee⟩ (or |eg⟩ + |ge⟩)
+    /// the evolution stays in the triplet, where the steady state |gg⟩ is unique; from
+    /// |eg⟩ it reaches everything (no reduction) and the degenerate projection is kept.
+    /// Every method gives the whole-space answer.
+    #[test]
+    fn reachable_subspace_of_collective_decay() {
+        let (h, l) = collective_decay(1.0, 1.0);
+        let s = std::f64::consts::FRAC_1_SQRT_2;
+        let ee = projector(&[c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0)]);
+        let plus = projector(&[c(0.0, 0.0), c(s, 0.0), c(s, 0.0), c(0.0, 0.0)]);
+        let eg = projector(&[c(0.0, 0.0), c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0)]);
+        let gg = projector(&[c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(1.0, 0.0)]);
+        for method in [SteadyMethod::Dense, SteadyMethod::SparseDirect] {
+            let on = SteadyOptions {
+                method,
+                ..SteadyOptions::default()
+            };
+            for rho0 in [&ee, &plus] {
+                let ss =
+                    steady_state(&h, std::slice::from_ref(&l), Some(rho0.as_ref()), &on).unwrap();
+                assert_eq!(ss.reachable_dim, Some(3), "{method:?}");
+                assert_eq!(ss.null_dim, 1, "{method:?}");
+                assert!(ss.warnings.is_empty(), "{method:?}: {:?}", ss.warnings);
+                assert!(ss.residual < 1e-10, "{method:?}: {}", ss.residual);
+                assert!(max_diff(ss.rho.as_ref(), gg.as_ref()) < 1e-10, "{method:?}");
+                let whole = steady_state(
+                    &h,
+                    std::slice::from_ref(&l),
+                    Some(rho0.as_ref()),
+                    &opts(method),
+                )
+                .unwrap();
+                assert_eq!(whole.null_dim, 2);
+                assert!(max_diff(ss.rho.as_ref(), whole.rho.as_ref()) < 1e-10);
+            }
+            let ss = steady_state(&h, std::slice::from_ref(&l), Some(eg.as_ref()), &on).unwrap();
+            assert_eq!(ss.reachable_dim, None, "{method:?}");
+            assert_eq!(ss.null_dim, 2, "{method:?}");
+        }
+    }
+
+    /// A reduced basis is an isometry onto an invariant subspace: W†W = 1, and
+    /// (1 − WW†)GW = 0 for H and the jump.
+    #[test]
+    fn reachable_basis_is_an_invariant_isometry() {
+        let (h, l) = collective_decay(0.7, 1.3);
+        let ee = projector(&[c(1.0, 0.0), c(0.0, 0.0), c(0.0, 0.0), c(0.0, 0.0)]);
+        let basis = ReachableBasis::find(&h, std::slice::from_ref(&l), &[0; 4], ee.as_ref())
+            .unwrap()
+            .unwrap();
+        let w = basis.w.to_dense();
+        let gram = w.adjoint() * &w;
+        assert!(max_diff(gram.as_ref(), Mat::<c64>::identity(3, 3).as_ref()) < 1e-12);
+        for g in [&h, &l, &l.adjoint()] {
+            let gw = g.to_dense() * &w;
+            let rest = &gw - &w * (w.adjoint() * &gw);
+            assert!(rest.norm_max() < 1e-12);
         }
     }
 
