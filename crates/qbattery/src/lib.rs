@@ -16,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+mod components;
 pub mod dynamics;
 pub mod error;
 pub mod metrics;

@@ -13,6 +13,7 @@
 //! ever built for a sector, so a block of dimension 1001 in a space of 10⁷ costs what
 //! the block costs.
 
+use crate::components::UnionFind;
 use crate::error::{Error, Result};
 use crate::space::Space;
 use qbattery_linalg::{c64, Mat, MatRef};
@@ -323,27 +324,16 @@ impl Subspace {
         // Union–find over kept indices (k) and other indices (offset r), joined by each state.
         let mut rows: HashMap<usize, usize> = HashMap::new();
         let mut cols: HashMap<usize, usize> = HashMap::new();
-        let mut parent: Vec<usize> = Vec::new();
-        fn root(parent: &mut [usize], mut x: usize) -> usize {
-            while parent[x] != x {
-                parent[x] = parent[parent[x]];
-                x = parent[x];
-            }
-            x
-        }
-        let node = |map: &mut HashMap<usize, usize>, key: usize, parent: &mut Vec<usize>| {
-            *map.entry(key).or_insert_with(|| {
-                parent.push(parent.len());
-                parent.len() - 1
-            })
+        let mut forest = UnionFind::new(0);
+        let node = |map: &mut HashMap<usize, usize>, key: usize, forest: &mut UnionFind| {
+            *map.entry(key).or_insert_with(|| forest.push())
         };
         let pairs: Vec<(usize, usize)> = parts
             .iter()
             .map(|&(k, r)| {
-                let a = node(&mut rows, k, &mut parent);
-                let b = node(&mut cols, r, &mut parent);
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                parent[ra] = rb;
+                let a = node(&mut rows, k, &mut forest);
+                let b = node(&mut cols, r, &mut forest);
+                forest.join(a, b);
                 (a, b)
             })
             .collect();
@@ -357,7 +347,7 @@ impl Subspace {
         let mut blocks: HashMap<usize, Block> = HashMap::new();
         let mut order = Vec::new();
         for (i, &(a, b)) in pairs.iter().enumerate() {
-            let c = root(&mut parent, a);
+            let c = forest.root(a);
             let block = blocks.entry(c).or_insert_with(|| {
                 order.push(c);
                 Block::default()

@@ -6,6 +6,7 @@
 //! 000_e3df25f406468476.txt (log-negativity of the cavity–chain battery).
 
 use super::spectrum::{check_density, hermitian_eigenvalues};
+use crate::components::UnionFind;
 use crate::{c64, Mat, MatRef, Result};
 use qbattery_linalg::partial::ptranspose;
 
@@ -89,28 +90,15 @@ fn trace_norm_of_ptranspose(rho: MatRef<c64>, dims: &[usize], part: &[usize]) ->
 /// a quarter of the eigenvalue work.
 fn independent_blocks(m: MatRef<c64>) -> Vec<Vec<usize>> {
     let n = m.nrows();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn root(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
+    let mut forest = UnionFind::new(n);
     for j in 0..n {
         for i in 0..j {
             if m[(i, j)] != c64::new(0.0, 0.0) || m[(j, i)] != c64::new(0.0, 0.0) {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                parent[a] = b;
+                forest.join(i, j);
             }
         }
     }
-    let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for i in 0..n {
-        let r = root(&mut parent, i);
-        blocks.entry(r).or_default().push(i);
-    }
-    blocks.into_values().collect()
+    forest.groups(0..n)
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@
 use faer::Mat;
 
 use super::random_block;
+use crate::components::UnionFind;
 use crate::{c64, CsrMatrix, MatRef, Result};
 
 /// Largest dimension for which the reachable subspace is looked for: it costs one dense
@@ -214,30 +215,17 @@ fn invariant_span(generators: &[CsrMatrix], rho0: MatRef<'_, c64>) -> Result<Opt
 fn split(q: MatRef<'_, c64>, labels: &[i64]) -> Option<ReachableBasis> {
     let d = q.nrows();
     let p = q * q.adjoint();
-    let mut parent: Vec<usize> = (0..d).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
+    let mut forest = UnionFind::new(d);
     for j in 0..d {
         for i in 0..j {
             if p[(i, j)].norm() > COMPONENT_TOL {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                parent[a.max(b)] = a.min(b);
+                forest.join(i, j);
             }
         }
     }
-    let mut components: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for i in 0..d {
-        if p[(i, i)].re > COMPONENT_TOL {
-            components.entry(root(&mut parent, i)).or_default().push(i);
-        }
-    }
+    let components = forest.groups((0..d).filter(|&i| p[(i, i)].re > COMPONENT_TOL));
     let mut columns: Vec<(i64, Vec<(usize, c64)>)> = Vec::new();
-    for coords in components.values() {
+    for coords in &components {
         let label = labels[coords[0]];
         if coords.iter().any(|&i| labels[i] != label) {
             return None;
