@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod control;
 pub mod final_state;
 pub mod grid_sweep;
 pub mod optimize;

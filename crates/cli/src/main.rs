@@ -68,8 +68,9 @@ enum Command {
     },
     /// List the models a scenario can name.
     Models,
-    /// Optimise a model's protocol from a scenario (micromaser qubit streams, paper 001): writes
-    /// the optimum, each start's history and the optimised trajectory.
+    /// Optimise a model's protocol from a scenario: micromaser qubit streams (paper 001, a
+    /// `[loss]` table) or a drivable coupling g(t) by GRAPE (a `[control]` table, e.g. the
+    /// cavity chain of paper 000); writes the optimum, every start and the optimised trajectory.
     Optimize {
         /// Optimisation scenario (TOML), e.g. `examples/micromaser_optimize.toml`.
         scenario: PathBuf,
@@ -79,6 +80,9 @@ enum Command {
         /// Override a scenario value by its dotted path, e.g. `--set loss.lambda=100`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         overrides: Vec<String>,
+        /// Memory each simulation may use (e.g. `8G`); default: what the machine has available.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
     },
     /// Regenerate a paper's figures and tables as data, PNG/SVG plots and a markdown report.
     Reproduce {
@@ -138,7 +142,8 @@ fn run() -> Result<()> {
             scenario,
             out,
             overrides,
-        } => optimize::run(&scenario, &out, &overrides),
+            max_memory,
+        } => optimize::run(&scenario, &out, &overrides, max_memory),
         Command::Reproduce { paper, out } => match paper {
             Paper::CavityChain => reproduce::cavity_chain::run(&out.join("cavity-chain")),
             Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),

@@ -2,7 +2,10 @@
 //! with the library's seeded multi-start L-BFGS-B and writes the optimum, every start's
 //! search, the loss histories and the trajectory of the optimized protocol.
 //!
-//! Scenario file (TOML), for the micromaser (the only model with a loss so far):
+//! A scenario with a `[control]` table (a model's own keys plus the control settings) is
+//! optimal control of a drivable coupling: see [`crate::control`].
+//!
+//! Scenario file (TOML), for the micromaser's loss:
 //!
 //! ```toml
 //! model = "micromaser"
@@ -65,11 +68,19 @@ impl Default for TrajectorySpec {
 }
 
 /// Runs the optimization described by `scenario_path` (with `overrides`) into `out`.
-pub fn run(scenario_path: &Path, out: &Path, overrides: &[String]) -> Result<()> {
+pub fn run(
+    scenario_path: &Path,
+    out: &Path,
+    overrides: &[String],
+    max_memory: Option<u64>,
+) -> Result<()> {
     let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
     let text = crate::scenario::read(Some(scenario_path))?;
     let doc = qbattery::scenario::table(&text, overrides)
         .with_context(|| format!("in {}", scenario_path.display()))?;
+    if doc.contains_key("control") {
+        return crate::control::run(&doc, scenario_path, out, max_memory, prov);
+    }
     let file: OptimizeFile = toml::Value::Table(doc)
         .try_into()
         .with_context(|| format!("{}: invalid optimize scenario", scenario_path.display()))?;

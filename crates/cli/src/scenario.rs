@@ -75,7 +75,17 @@ mod tests {
                 && !path.ends_with("micromaser_optimize.toml")
             {
                 let text = std::fs::read_to_string(&path).unwrap();
-                parse(&text, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let table = qbattery::scenario::table(&text, &[]).unwrap();
+                let loaded = if table.contains_key("control") {
+                    // An optimal-control scenario: its settings and its model with a protocol.
+                    let spec = qbattery::models::control::ControlSpec::from_scenario(&table)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    spec.scenario_with(&table, &vec![0.5; spec.steps])
+                        .and_then(qbattery::scenario::load_table)
+                } else {
+                    parse(&text, &[])
+                };
+                loaded.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 n += 1;
             }
         }

@@ -97,6 +97,17 @@ pub fn info(path: Option<&Path>, overrides: &[String], max_memory: Option<u64>) 
             "fits:       no — more than the {} allowed; a run would be refused",
             memory::human_bytes(limit)
         );
+    } else if let Some((what, bytes)) = description
+        .memory
+        .bounds
+        .iter()
+        .find(|(_, b)| description.memory.total() + b > limit)
+    {
+        println!(
+            "fits:       yes, but the bound on the {what} ({}) is over the {} allowed: the run checks its actual size once known",
+            memory::human_bytes(*bytes),
+            memory::human_bytes(limit)
+        );
     } else if limit < u64::MAX {
         println!("fits:       yes ({} allowed)", memory::human_bytes(limit));
     }
@@ -120,7 +131,7 @@ impl Progress for Bar {
 }
 
 impl Bar {
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
         }

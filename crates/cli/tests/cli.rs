@@ -182,6 +182,76 @@ fn optimize_reports_every_start_and_warns_on_the_flat_corner() {
     assert!(stderr.contains("charging term"), "{stderr}");
 }
 
+/// GRAPE on a small closed chain (`examples/cavity_chain_control.toml` with 2 sites,
+/// 6 Fock levels, K = 10): the optimum beats the best constant protocol, carries its
+/// re-evaluation at the check cutoff, and the runner's simulation of the optimized
+/// protocol (Krylov, at the scenario's cutoff) ends at the E(τ) the optimizer reported.
+#[test]
+fn control_optimizes_checks_the_cutoff_and_simulates_the_protocol() {
+    let small = [
+        "chain.sites=2",
+        "cavity.levels=6",
+        "cavity.photons=2",
+        "control.steps=10",
+        "control.tau=4.0",
+        "control.check_cutoff=12",
+        "control.optimizer.random_starts=1",
+        "time.steps=41",
+    ];
+    let run = |extra: &[&str]| {
+        let out = temp_dir("control");
+        let mut c = qbattery();
+        c.args(["optimize", &example("cavity_chain_control.toml"), "--out"])
+            .arg(&out);
+        for s in small.iter().chain(extra) {
+            c.args(["--set", s]);
+        }
+        (c.output().unwrap(), out)
+    };
+    let (o, out) = run(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let optimum: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("optimum.json")).unwrap()).unwrap();
+    let values = optimum["values"].as_array().unwrap();
+    assert_eq!(values.len(), 10);
+    assert!(values
+        .iter()
+        .all(|v| (0.0..=1.0).contains(&v.as_f64().unwrap())));
+    let energy = optimum["energy"].as_f64().unwrap();
+    let constant = optimum["best_constant"]["energy"].as_f64().unwrap();
+    assert!(energy >= constant - 1e-9, "{energy} < {constant}");
+    assert_eq!(optimum["check"]["levels"], 12);
+    assert!(optimum["check"]["energy"].as_f64().unwrap().is_finite());
+    let starts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("starts.json")).unwrap()).unwrap();
+    let scan_best = optimum["best_constant"]["g"].as_f64().unwrap();
+    let expected = 2 + usize::from(scan_best != 1.0);
+    assert_eq!(starts.as_array().unwrap().len(), expected, "{starts}");
+    let csv = std::fs::read_to_string(out.join("trajectory/timeseries.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "energy").unwrap();
+    let last: f64 = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .nth(column)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((last - energy).abs() < 1e-6, "{last} vs {energy}");
+    assert!(out.join("protocol.png").exists() && out.join("energy.png").exists());
+    for (bad, field) in [
+        ("control.steps=0", "control.steps"),
+        ("control.speed=1", "speed"),
+    ] {
+        let (o, _) = run(&[bad]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(field), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
 fn summary(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
 }
@@ -391,6 +461,44 @@ fn big_inputs_get_a_clear_error() {
     assert!(!o.status.success());
     assert!(
         err.contains("needs about") && err.contains("2.0 GiB"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // A steady state whose size is known only on the reachable subspace: `info` shows the
+    // bound, and the run refuses the solve that does not fit, with the advice.
+    let steady = [
+        "--set",
+        "chain.two_j=1",
+        "--set",
+        "cavity.kappa=0.5",
+        "--set",
+        "output.steady_state=true",
+        "--set",
+        "time.t_max=0.5",
+        "--max-memory",
+        "40M",
+    ];
+    let o = qbattery()
+        .args(["info", &example("cavity_chain.toml")])
+        .args(steady)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && text.contains("fits:       yes, but the bound"),
+        "{text}"
+    );
+    let o = qbattery()
+        .args(["simulate", &example("cavity_chain.toml"), "--out"])
+        .arg(temp_dir("big_steady"))
+        .args(steady)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("steady state (Liouvillian null space)")
+            && err.contains("iterative"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");

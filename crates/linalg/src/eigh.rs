@@ -56,6 +56,53 @@ pub fn eigh(h: MatRef<'_, c64>) -> Result<HermitianEigen, LinalgError> {
     })
 }
 
+/// [`eigh`] of a real symmetric matrix (the real arithmetic is several times faster than
+/// the complex one), with the (real) eigenvectors returned as complex ones.
+///
+/// # Errors
+/// As [`eigh`], with the asymmetry `max |H − Hᵀ|` checked against [`HERMITICITY_TOL`].
+pub fn eigh_real(h: MatRef<'_, f64>) -> Result<HermitianEigen, LinalgError> {
+    const CONTEXT: &str = "eigh_real";
+    let n = h.nrows();
+    if h.ncols() != n {
+        return Err(LinalgError::DimensionMismatch {
+            context: CONTEXT,
+            expected: n,
+            found: h.ncols(),
+        });
+    }
+    let (mut error, mut scale) = (0.0_f64, 0.0_f64);
+    for j in 0..n {
+        for i in 0..n {
+            let v = h[(i, j)];
+            if !v.is_finite() {
+                return Err(LinalgError::NonFinite { context: CONTEXT });
+            }
+            scale = scale.max(v.abs());
+            error = error.max((v - h[(j, i)]).abs());
+        }
+    }
+    if error > HERMITICITY_TOL * scale {
+        return Err(LinalgError::NotHermitian {
+            context: CONTEXT,
+            error,
+        });
+    }
+    let symmetric = Mat::from_fn(n, n, |i, j| 0.5 * (h[(i, j)] + h[(j, i)]));
+    let evd =
+        symmetric
+            .self_adjoint_eigen(Side::Lower)
+            .map_err(|e| LinalgError::Decomposition {
+                context: CONTEXT,
+                detail: format!("{e:?}"),
+            })?;
+    let u = evd.U();
+    Ok(HermitianEigen {
+        values: evd.S().column_vector().iter().copied().collect(),
+        vectors: Mat::from_fn(n, n, |i, j| c64::new(u[(i, j)], 0.0)),
+    })
+}
+
 /// Largest entry of `|H − H†|`; zero exactly for a Hermitian matrix.
 ///
 /// # Panics
@@ -115,6 +162,25 @@ mod tests {
     use super::*;
     use crate::expm::expm;
     use crate::expm::tests::{random_hermitian, random_matrix};
+
+    /// The real path gives the spectrum of the complex one and eigenvectors that
+    /// diagonalise the matrix; an asymmetric matrix is refused.
+    #[test]
+    fn real_symmetric_matches_the_complex_path() {
+        let n = 9;
+        let h = Mat::from_fn(n, n, |i, j| ((i * 7 + j * 7 + i * j) % 11) as f64 - 5.0);
+        let complex = eigh(Mat::from_fn(n, n, |i, j| c64::new(h[(i, j)], 0.0)).as_ref()).unwrap();
+        let real = eigh_real(h.as_ref()).unwrap();
+        for (a, b) in real.values.iter().zip(&complex.values) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let hc = Mat::from_fn(n, n, |i, j| c64::new(h[(i, j)], 0.0));
+        let back = real.func(|l| c64::new(l, 0.0));
+        assert!((&back - &hc).norm_max() < 1e-12);
+        let mut asymmetric = h.clone();
+        asymmetric[(0, 1)] += 1.0;
+        assert!(eigh_real(asymmetric.as_ref()).is_err());
+    }
 
     fn c(re: f64, im: f64) -> c64 {
         c64::new(re, im)

@@ -27,6 +27,11 @@ pub fn table(text: &str, overrides: &[String]) -> Result<toml::Table> {
 /// Loads the model that a scenario table names in its `model` key.
 pub fn load_table(mut table: toml::Table) -> Result<Box<dyn Model>> {
     let names = registry::names();
+    if table.contains_key("control") {
+        return Err(scenario_error(
+            "this scenario has a `[control]` table (optimal control of a drive): run it with `qbattery optimize`".into(),
+        ));
+    }
     let model = match table.remove("model") {
         Some(toml::Value::String(m)) => m,
         Some(other) => {

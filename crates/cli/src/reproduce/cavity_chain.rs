@@ -8,13 +8,14 @@
 //!
 //! All physics comes from `qbattery::models::cavity_chain`; this module only chooses the
 //! paper's parameters (N = 3, γ = 0.4, Δ = 1, ω_a = ω_c = 1, 14 Fock levels, |G⟩_B ⊗ |3⟩),
-//! runs them and writes the outputs. What the machine's time and memory leave out (the
-//! spin-3/2 steady states, some long runs) the report lists.
+//! runs them and writes the outputs. What the machine's time leaves out (some long runs)
+//! the report lists.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use qbattery::dynamics::steady::SteadyMethod;
 use qbattery::models::cavity_chain::{self, Params};
 use qbattery::simulation::{Metric, OutputSettings, Run, TimeGrid};
 
@@ -61,9 +62,12 @@ const FIG7_LONG: [(u32, f64, usize, usize); 3] = [
     (3, 100.0, 201, 1),
 ];
 
-/// Figs. 8–9's spin-1 points (κ, n_th): cross-sections through Fig. 13's bath, along κ
-/// at n_th = 0.2 and along n_th at κ = 0.5 (one steady state costs about 50 s and 4.4 GB).
-const FIG89_SPIN1: [(f64, f64); 5] = [(0.1, 0.2), (0.5, 0.2), (1.0, 0.2), (0.5, 0.0), (0.5, 1.0)];
+/// Figs. 8–9's points (κ, n_th) for spin-1 and spin-3/2: cross-sections through Fig. 13's
+/// bath, along κ at n_th = 0.2 and along n_th at κ = 0.5. On 2 cores one steady state costs
+/// about 17 s and 2.4 GB for spin-1 (sparse LU on the subspace reachable from ρ₀) and
+/// about 25 s and 0.7 GB for spin-3/2 (the jump map; an LU would need about 20 GB).
+const FIG89_SECTIONS: [(f64, f64); 5] =
+    [(0.1, 0.2), (0.5, 0.2), (1.0, 0.2), (0.5, 0.0), (0.5, 1.0)];
 
 /// Figs. 8–9's grid (spin-1/2): κ ∈ [0.1, 1], n_th ∈ [0, 1], for J = −1 and J = +1.
 const FIG89_KAPPA: (f64, f64, usize) = (0.1, 1.0, 8);
@@ -444,7 +448,21 @@ struct Stable {
     energy: f64,
     log_negativity: f64,
     null_space_dimension: usize,
+    /// The dimension of the subspace reachable from ρ₀ the steady state was solved on.
+    #[serde(default)]
+    reachable_dimension: Option<usize>,
     gap: Option<f64>,
+}
+
+/// The steady-state method for a spin: spin-3/2's sector is too large for an LU on this
+/// machine, so the jump map (whose null-space dimension is not certified; the reachable
+/// subspace makes the steady state reached from ρ₀ the one it finds).
+fn steady_method(two_j: u32) -> SteadyMethod {
+    if two_j >= 3 {
+        SteadyMethod::Iterative
+    } else {
+        SteadyMethod::Auto
+    }
 }
 
 fn stable(p: &OpenPoint) -> Result<Stable> {
@@ -459,6 +477,7 @@ fn stable(p: &OpenPoint) -> Result<Stable> {
     params.cavity.kappa = p.kappa;
     params.cavity.n_th = p.n_th;
     params.output.steady_state = true;
+    params.solver.steady.method = steady_method(p.two_j);
     let run = cavity_chain::simulate(&params)?;
     let ss = run.steady_state.context("a steady state was asked for")?;
     Ok(Stable {
@@ -469,6 +488,7 @@ fn stable(p: &OpenPoint) -> Result<Stable> {
             .copied()
             .unwrap_or(f64::NAN),
         null_space_dimension: ss.null_space_dimension,
+        reachable_dimension: ss.reachable_dimension,
         gap: ss.gap,
     })
 }
@@ -516,14 +536,16 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
             }
         }
     }
-    for j in [-1.0, 1.0] {
-        for (kappa, n_th) in FIG89_SPIN1 {
-            points.push(OpenPoint {
-                two_j: 2,
-                j,
-                kappa,
-                n_th,
-            });
+    for two_j in [2, 3] {
+        for j in [-1.0, 1.0] {
+            for (kappa, n_th) in FIG89_SECTIONS {
+                points.push(OpenPoint {
+                    two_j,
+                    j,
+                    kappa,
+                    n_th,
+                });
+            }
         }
     }
     let ckpt = dir.path().join("checkpoints").join("figs8_9.jsonl");
@@ -532,11 +554,11 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
         md,
         "\n## Figs. 8–9 — E(∞) and E_N(∞) over (n_th, κ), spin-1/2\n\n\
          Steady states of the initial state's sector (reflection P = +1, ρ block-diagonal \
-         in the parity), a {}×{} grid, κ ∈ [{}, {}], n_th ∈ [{}, {}]. Spin-1 follows below \
-         on two cross-sections (one steady state costs about 50 s and 4.4 GB on 2 cores: \
-         a sparse LU of 31 752 unknowns); spin-3/2 is not reproduced: its sector has \
-         156 800 unknowns, whose LU would need about 50 GB (the memory estimate), more \
-         than this machine has.\n",
+         in the parity), a {}×{} grid, κ ∈ [{}, {}], n_th ∈ [{}, {}]. Spin-1 and spin-3/2 \
+         follow below on two cross-sections, solved on the subspace reachable from the \
+         initial state (spin-1: a sparse LU, about 17 s and 2.4 GB per point on 2 cores; \
+         spin-3/2: the jump map, about 25 s and 0.7 GB, where an LU of the sector's \
+         156 800 unknowns would need some 50 GB).\n",
         FIG89_KAPPA.2, FIG89_NTH.2, FIG89_KAPPA.0, FIG89_KAPPA.1, FIG89_NTH.0, FIG89_NTH.1
     )?;
     for (fig, j) in [(8, -1.0), (9, 1.0)] {
@@ -615,26 +637,42 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
          while the relaxation times above reach hundreds of 1/ω_a, and its Eq. (7) prints \
          −a†ρa where the Lindblad form has −a†aρ (DESIGN.md, errata)."
     )?;
-    spin1_sections(dir, md, &points, &results)
+    for two_j in [2, 3] {
+        sections(dir, md, &points, &results, two_j)?;
+    }
+    writeln!(
+        md,
+        "\nThe spin-1 and spin-3/2 sectors hold more than one steady state: the chain has a \
+         further strong symmetry for spin ≥ 1 (the commutant of H_B and S_x has dimension 4, \
+         `scripts/chain_commutant.py`). The subspace reachable from the initial state \
+         (invariant under H and the jumps, found numerically and checked) removes it: the \
+         null space there is the steady state ρ₀ relaxes to, which long time evolution \
+         reaches (the fixture `chain_steady_sectors.json` checks it at 6 levels). The jump \
+         map (spin-3/2) does not count the null space; its residual ‖𝓛ρ‖ is checked on the \
+         whole sector."
+    )?;
+    Ok(())
 }
 
-/// The spin-1 cross-sections of Figs. 8–9: a table, a CSV and the paper's trends.
-fn spin1_sections(
+/// The cross-sections of Figs. 8–9 for spin `two_j`/2: a table, a CSV and the paper's
+/// trends.
+fn sections(
     dir: &RunDir,
     md: &mut String,
     points: &[OpenPoint],
     results: &[Stable],
+    two_j: u32,
 ) -> Result<()> {
     let mine: Vec<(&OpenPoint, &Stable)> = points
         .iter()
         .zip(results)
-        .filter(|(p, _)| p.two_j == 2)
+        .filter(|(p, _)| p.two_j == two_j)
         .collect();
     let col = |f: &dyn Fn(&OpenPoint, &Stable) -> f64| -> Vec<f64> {
         mine.iter().map(|(p, r)| f(p, r)).collect()
     };
     dir.write_csv(
-        "fig8_9_j1.csv",
+        &format!("fig8_9_j{}.csv", file_label(two_j)),
         &[
             ("J", &col(&|p, _| p.j)),
             ("kappa", &col(&|p, _| p.kappa)),
@@ -645,25 +683,44 @@ fn spin1_sections(
                 "null_space_dimension",
                 &col(&|_, r| r.null_space_dimension as f64),
             ),
+            (
+                "reachable_dimension",
+                &col(&|_, r| r.reachable_dimension.map_or(f64::NAN, |d| d as f64)),
+            ),
             ("gap", &col(&|_, r| r.gap.unwrap_or(f64::NAN))),
         ],
     )?;
+    let counted = steady_method(two_j) != SteadyMethod::Iterative;
     writeln!(
         md,
-        "\n### Spin-1: cross-sections along κ (n_th = 0.2) and along n_th (κ = 0.5)\n\n\
-         | J | κ | n_th | E(∞) | E_N(∞) | null space (sector) | gap |\n|---|---|---|---|---|---|---|"
+        "\n### Spin-{}: cross-sections along κ (n_th = 0.2) and along n_th (κ = 0.5)\n\n\
+         Method: {}.\n\n\
+         | J | κ | n_th | E(∞) | E_N(∞) | reachable dimension | null space | gap |\n\
+         |---|---|---|---|---|---|---|---|",
+        spin_label(two_j),
+        if counted {
+            "sparse LU on the reachable subspace"
+        } else {
+            "the jump map on the reachable subspace (null space not counted, gap not computed)"
+        }
     )?;
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
     for (p, r) in &mine {
         writeln!(
             md,
-            "| {} | {} | {} | {:.6} | {:.3e} | {} | {:.2e} |",
+            "| {} | {} | {} | {:.6} | {:.3e} | {} | {} | {} |",
             p.j,
             p.kappa,
             p.n_th,
             r.energy,
             r.log_negativity,
-            r.null_space_dimension,
-            r.gap.unwrap_or(f64::NAN)
+            or_dash(r.reachable_dimension.map(|d| d.to_string())),
+            if counted {
+                r.null_space_dimension.to_string()
+            } else {
+                "–".into()
+            },
+            or_dash(r.gap.map(|g| format!("{g:.2e}")))
         )?;
     }
     let yes = |b: bool| if b { "yes" } else { "**no**" };
@@ -705,13 +762,6 @@ fn spin1_sections(
             correlation(&e, &en)
         )?;
     }
-    writeln!(
-        md,
-        "\nThe null space of the spin-1 sector is two-dimensional (a conserved quantity \
-         besides the reflection and the parity that we have not identified); the reported \
-         steady state is the projection of the initial state, which long time evolution \
-         reaches (the fixture `chain_steady_sectors.json` checks it at 6 levels)."
-    )?;
     Ok(())
 }
 
@@ -742,7 +792,8 @@ fn fig7(dir: &RunDir, md: &mut String) -> Result<Vec<OpenCurve>> {
             let short =
                 cavity_chain::simulate(&open_params(two_j, bath, FIG7_SHORT.0, FIG7_SHORT.1))?;
             let mut long = open_params(two_j, bath, t_long, n_long);
-            long.output.steady_state = two_j <= 2;
+            long.output.steady_state = true;
+            long.solver.steady.method = steady_method(two_j);
             let long = cavity_chain::simulate(&long)?;
             curves.push(OpenCurve {
                 two_j,
@@ -790,8 +841,8 @@ fn fig7(dir: &RunDir, md: &mut String) -> Result<Vec<OpenCurve>> {
         "\n## Fig. 7 — open charging, g = 1, J = −1\n\n\
          Lindblad evolution in the reflection sector with ρ block-diagonal in the parity: \
          ω_a t ≤ {} with {} samples for the charging peak, then a long run (plotted on a \
-         log time axis). E(∞) is the exact steady state of the same sector (spin-1/2 and \
-         spin-1); `E(∞) − E(t_end)` is what the long run still lacks.\n\n\
+         log time axis). E(∞) is the exact steady state of the same sector (on the subspace \
+         reachable from the initial state); `E(∞) − E(t_end)` is what the long run still lacks.\n\n\
          | spin | κ | n_th | E_max (t ≤ {}) | ω_a t(E_max) | P_max | max E_N | t_end | E(t_end) | E_N(t_end) | E(∞) | E(∞) − E(t_end) | gap | final vs E_max |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         FIG7_SHORT.0, FIG7_SHORT.1, FIG7_SHORT.0
@@ -1095,11 +1146,12 @@ pub fn run(out: &Path) -> Result<()> {
     writeln!(
         md,
         "\n## Not reproduced\n\n\
-         Figs. 8–9 for spin-3/2 (the steady-state LU would need about 50 GB), the spin-1 \
-         contours beyond the two cross-sections, and the long runs of Fig. 7 for the \
-         second and third baths of spin-1 and spin-3/2 (about 3 and 17 min each on 2 \
-         cores). `qbattery simulate examples/cavity_chain.toml --set cavity.kappa=… --set \
-         cavity.n_th=… --set output.steady_state=true` gives any spin-1 point.\n\n\
+         The spin-1 and spin-3/2 contours of Figs. 8–9 beyond the two cross-sections \
+         (each point 17–25 s), and the long runs of Fig. 7 for the second and third baths \
+         of spin-1 and spin-3/2 (about 3 and 17 min each on 2 cores). `qbattery simulate \
+         examples/cavity_chain.toml --set cavity.kappa=… --set cavity.n_th=… --set \
+         output.steady_state=true` gives any point (add `--set \
+         solver.steady.method=iterative` for spin-3/2).\n\n\
          Timings: Fig. 2 {t2:.1} s; Fig. 3 {t3:.1} s; Fig. 12 {t12:.1} s; Figs. 7 and 13 \
          {t7:.1} s; Figs. 8–9 {t89:.1} s."
     )?;

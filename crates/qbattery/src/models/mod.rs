@@ -9,6 +9,7 @@
 pub mod cavity;
 pub mod cavity_chain;
 pub mod central_spin;
+pub mod control;
 pub mod driven_qubit;
 pub mod micromaser;
 pub mod model;

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Result, Warning};
+use crate::optimize::control::{ControlProblem, Protocol, Weights};
 use crate::simulation::memory::human_bytes;
 use crate::simulation::{
     self, Estimate, Method, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
@@ -35,6 +36,16 @@ pub trait Model: Send + Sync {
     /// Runs the model, reporting progress; refuses at once (an error with the estimate
     /// and what to change) a run whose memory estimate exceeds `memory_limit` bytes.
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run>;
+    /// The problem prepared for optimal control of its drive `drive` (given in the
+    /// scenario as a piecewise protocol) on `protocol` with the objective `weights`, at
+    /// the model's cutoff or at `levels` Fock levels.
+    fn control(
+        &self,
+        drive: &str,
+        protocol: Protocol,
+        weights: Weights,
+        levels: Option<usize>,
+    ) -> Result<ControlProblem>;
 }
 
 /// A model's scenario parameters (serde, unknown keys rejected); once validated they
@@ -119,6 +130,13 @@ impl fmt::Display for Description {
         for (what, bytes) in self.memory.items().iter().take(4) {
             writeln!(f, "            {:>10}  {what}", human_bytes(*bytes))?;
         }
+        for (what, bytes) in &self.memory.bounds {
+            writeln!(
+                f,
+                "          ≤ {:>10}  {what} (solved on the subspace reachable from the initial state: checked once its size is known)",
+                human_bytes(*bytes)
+            )?;
+        }
         for n in &self.notes {
             writeln!(f, "note:       {n}")?;
         }
@@ -156,6 +174,23 @@ pub trait Engine: Parameters {
     fn describe(&self, memory_limit: u64) -> Result<Description>;
     /// See [`Model::run`].
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run>;
+    /// See [`Model::control`]; by default the model has nothing to control.
+    fn control(
+        &self,
+        drive: &str,
+        _protocol: Protocol,
+        _weights: Weights,
+        _levels: Option<usize>,
+    ) -> Result<ControlProblem> {
+        Err(crate::Error::invalid(
+            "control.drive",
+            drive,
+            format!(
+                "a drivable coupling of a model whose physics is a time-dependent Hamiltonian (model `{}` has its own engine)",
+                Self::NAME
+            ),
+        ))
+    }
 }
 
 impl<P: Engine> Model for Checked<P> {
@@ -173,6 +208,16 @@ impl<P: Engine> Model for Checked<P> {
 
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
         Engine::run(self.params(), memory_limit, progress)
+    }
+
+    fn control(
+        &self,
+        drive: &str,
+        protocol: Protocol,
+        weights: Weights,
+        levels: Option<usize>,
+    ) -> Result<ControlProblem> {
+        Engine::control(self.params(), drive, protocol, weights, levels)
     }
 }
 
@@ -202,6 +247,7 @@ impl<T: TimeEvolution> Engine for T {
         let plan = simulation::plan(&problem, solver, output)?;
         let mut memory = prep;
         memory.parts.extend(plan.memory.parts.iter().cloned());
+        memory.bounds.extend(plan.memory.bounds.iter().cloned());
         Ok(Description {
             model: T::NAME,
             space: problem.space.describe(),
@@ -255,6 +301,31 @@ impl<T: TimeEvolution> Engine for T {
         simulation::CutoffCheck::attach(&mut run, &check, [now, levels]);
         Ok(run)
     }
+
+    fn control(
+        &self,
+        drive: &str,
+        protocol: Protocol,
+        weights: Weights,
+        levels: Option<usize>,
+    ) -> Result<ControlProblem> {
+        let mut params = self.clone();
+        if let Some(levels) = levels {
+            let Some(cutoff) = params.cutoff_mut() else {
+                return Err(crate::Error::invalid(
+                    "control.check_cutoff",
+                    levels,
+                    format!("unset: model `{}` has no cavity cutoff", T::NAME),
+                ));
+            };
+            *cutoff = levels;
+            params.validate()?;
+        }
+        let (problem, _) = params.problem()?;
+        let (_, solver, output) = params.settings();
+        let plan = simulation::plan(&problem, solver, output)?;
+        ControlProblem::new(&problem, &plan, drive, protocol, weights)
+    }
 }
 
 /// One run of a [`TimeEvolution`] model, refused at once over `memory_limit`.
@@ -271,7 +342,15 @@ fn run_once<T: TimeEvolution>(
     let mut memory = prep;
     memory.parts.extend(plan.memory.parts.iter().cloned());
     memory.check(memory_limit, params.memory_advice())?;
-    let mut run = simulation::run_planned(&problem, &plan, grid, solver, output, progress)?;
+    let mut run = simulation::run_planned(
+        &problem,
+        &plan,
+        grid,
+        solver,
+        output,
+        memory_limit,
+        progress,
+    )?;
     run.warnings.extend(warnings);
     Ok(run)
 }

@@ -6,6 +6,7 @@
 //! start, and [`multistart::run`] runs many starts and reports which converged where and
 //! why each one stopped ([`StopReason`]).
 
+pub mod control;
 pub mod lbfgsb;
 pub mod multistart;
 

@@ -40,12 +40,22 @@ const ITERATIVE_BASIS: usize = 100;
 pub struct Estimate {
     /// (what, bytes), the largest items first once [`Estimate::items`] is read.
     pub parts: Vec<(String, u64)>,
+    /// (what, bytes): upper bounds of items whose size is known only during the run (the
+    /// steady state on the subspace reachable from ρ₀); not in [`Estimate::total`], each
+    /// checked against the limit once its size is known, before it is allocated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bounds: Vec<(String, u64)>,
 }
 
 impl Estimate {
     /// Adds an item.
     pub fn add(&mut self, what: &str, bytes: u64) {
         self.parts.push((what.to_string(), bytes));
+    }
+
+    /// Adds an upper bound of an item checked later (see [`Estimate::bounds`]).
+    pub fn add_bound(&mut self, what: &str, bytes: u64) {
+        self.bounds.push((what.to_string(), bytes));
     }
 
     /// The total in bytes.

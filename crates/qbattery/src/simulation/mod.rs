@@ -37,5 +37,5 @@ pub use plan::{plan, Block, Method, Plan};
 pub use problem::{Battery, DriveTerm, Problem};
 pub use progress::{Progress, Silent};
 pub use run::{CutoffCheck, RecordValue, Run, SteadyReport};
-pub use runner::{run, run_planned};
+pub use runner::{control_block, run, run_planned, ControlBlock};
 pub use settings::{Metric, OutputSettings, SolverSettings, TimeGrid};

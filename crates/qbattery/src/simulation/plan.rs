@@ -190,10 +190,17 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         } else {
             d * d
         };
-        memory.add(
-            "steady state (Liouvillian null space)",
-            super::memory::steady_state_bytes(d, unknowns, solver_steady_method),
-        );
+        let bytes = super::memory::steady_state_bytes(d, unknowns, solver_steady_method);
+        if solver.steady.reachable && d <= crate::dynamics::steady::REACHABLE_MAX_DIM {
+            // Solved on the subspace reachable from ρ₀, known only once the operators are
+            // built: the whole sector's cost bounds it, and the run checks the actual one.
+            memory.add_bound(
+                "steady state (Liouvillian null space) in the whole sector",
+                bytes,
+            );
+        } else {
+            memory.add("steady state (Liouvillian null space)", bytes);
+        }
     }
     let pair = resolve_pair(problem, output)?;
     let entropy_sites = output

@@ -26,6 +26,23 @@ pub struct Battery {
     pub full_spectrum: Option<Vec<f64>>,
 }
 
+impl Battery {
+    /// H_B ⊗ 1 on the problem's space (the battery's sites mapped to theirs).
+    pub fn hamiltonian_in_problem(&self) -> OpSum {
+        let mut op = OpSum::new();
+        for t in self.hamiltonian.terms() {
+            op.add(
+                t.coeff,
+                t.factors
+                    .iter()
+                    .map(|(site, f)| (self.sites[*site], f.clone()))
+                    .collect(),
+            );
+        }
+        op
+    }
+}
+
 /// One driven term f(t) · H_k of the Hamiltonian.
 #[derive(Debug, Clone)]
 pub struct DriveTerm {

@@ -39,16 +39,19 @@ pub fn run(
     solver.validate()?;
     output.validate()?;
     let plan = plan(problem, solver, output)?;
-    run_planned(problem, &plan, grid, solver, output, progress)
+    run_planned(problem, &plan, grid, solver, output, u64::MAX, progress)
 }
 
-/// [`run`] with a plan already made (and checked against a memory limit).
+/// [`run`] with a plan already made and checked against `memory_limit` bytes; the items
+/// the plan could only bound ([`super::Estimate::bounds`]) are checked against it once
+/// their size is known.
 pub fn run_planned(
     problem: &Problem,
     plan: &Plan,
     grid: &TimeGrid,
     solver: &SolverSettings,
     output: &OutputSettings,
+    memory_limit: u64,
     progress: &mut dyn Progress,
 ) -> Result<Run> {
     let clock = Instant::now();
@@ -169,11 +172,130 @@ pub fn run_planned(
         run.scalars.insert(k.into(), v);
     }
     if output.steady_state {
-        run.steady_state = Some(steady_state(problem, plan, solver, &observer, &mut run)?);
+        run.steady_state = Some(steady_state(
+            problem,
+            plan,
+            solver,
+            memory_limit,
+            &observer,
+            &mut run,
+        )?);
     }
     run.wall_seconds = clock.elapsed().as_secs_f64();
     Ok(run)
 }
+
+/// A problem's operators for the control of one drive, on the evolved basis (its
+/// reflection sector); a closed problem's further restricted to the weak-charge block that
+/// holds the initial ket.
+#[derive(Debug, Clone)]
+pub struct ControlBlock {
+    /// H₀ plus every constant drive.
+    pub h0: CsrMatrix,
+    /// The controlled drive's operator H_k (its control values are ignored).
+    pub control: CsrMatrix,
+    /// H_B ⊗ 1.
+    pub energy: CsrMatrix,
+    /// The given extra observable (e.g. a top-level projector), when one was given.
+    pub top: Option<CsrMatrix>,
+    /// The jump operators (empty: closed).
+    pub jumps: Vec<CsrMatrix>,
+    /// The initial ket of a closed problem.
+    pub psi0: Option<Vec<c64>>,
+    /// The initial density matrix.
+    pub rho0: Mat<c64>,
+    /// The weak charge of each basis state (all equal without one): ρ stays
+    /// block-diagonal in it.
+    pub labels: Vec<i64>,
+}
+
+/// The [`ControlBlock`] of `problem` (planned as `plan`) for its drive named `drive`, with
+/// `extra` compressed alongside. Fails when the problem has no such drive or another
+/// drive is not constant.
+pub fn control_block(
+    problem: &Problem,
+    plan: &Plan,
+    drive: &str,
+    extra: Option<&OpSum>,
+) -> Result<ControlBlock> {
+    let Some(controlled) = problem.drives.iter().find(|d| d.name == drive) else {
+        let names: Vec<&str> = problem.drives.iter().map(|d| d.name.as_str()).collect();
+        return Err(Error::invalid(
+            "control.drive",
+            drive,
+            format!(
+                "a drive of the model given as a piecewise protocol (the problem's drives: {names:?})"
+            ),
+        ));
+    };
+    let mut static_h = problem.hamiltonian.clone();
+    for d in problem.drives.iter().filter(|d| d.name != drive) {
+        if !d.control.is_constant() {
+            return Err(Error::invalid(
+                d.name.as_str(),
+                "a time-dependent drive",
+                format!("constant while {drive} is controlled"),
+            ));
+        }
+        static_h.extend(d.operator.scaled(d.control.value(0.0)));
+    }
+    let reduced = Reduced::new(problem, plan)?;
+    let dim = reduced.labels.len();
+    let psi = if problem.is_closed_pure() {
+        Some(
+            reduced
+                .basis
+                .restrict_ket(&problem.initial.ket_on(&plan.subspace)?)?,
+        )
+    } else {
+        None
+    };
+    // A closed problem stays in the initial ket's weak-charge block.
+    let keep: Vec<usize> = match &psi {
+        Some(psi) => {
+            let support: Vec<usize> = (0..dim).filter(|&i| psi[i].norm() > 0.0).collect();
+            let label = support.first().map(|&i| reduced.labels[i]);
+            if support.iter().any(|&i| Some(reduced.labels[i]) != label) {
+                return Err(Error::invalid(
+                    "initial state",
+                    "a superposition of several charge blocks",
+                    "one block of the weak charge for control",
+                ));
+            }
+            (0..dim)
+                .filter(|&i| Some(reduced.labels[i]) == label)
+                .collect()
+        }
+        None => (0..dim).collect(),
+    };
+    let block = |op: &OpSum| -> Result<CsrMatrix> {
+        let m = reduced.operator(op)?;
+        reduced.check_weak(&m)?;
+        Ok(m.submatrix(&keep, &keep))
+    };
+    let psi0 = psi.map(|p| keep.iter().map(|&i| p[i]).collect::<Vec<c64>>());
+    let rho0 = match &psi0 {
+        Some(p) => crate::states::ket_to_density(p),
+        None => reduced.initial_density(problem)?,
+    };
+    Ok(ControlBlock {
+        h0: block(&static_h)?,
+        control: block(&controlled.operator)?,
+        energy: block(&problem.battery.hamiltonian_in_problem())?,
+        top: extra.map(block).transpose()?,
+        jumps: problem
+            .jumps
+            .iter()
+            .map(|j| Ok(reduced.operator(j)?.submatrix(&keep, &keep)))
+            .collect::<Result<_>>()?,
+        labels: keep.iter().map(|&i| reduced.labels[i]).collect(),
+        psi0,
+        rho0,
+    })
+}
+
+/// What to change when the steady state's solve does not fit.
+const STEADY_MEMORY_ADVICE: &str = "try solver.steady.method = \"iterative\" (memory O(d²), slower), use a smaller space (a lower cutoff, fewer sites), or pass --max-memory if the machine has more";
 
 /// The steady state reached from the initial state, in the evolved subspace, with every
 /// requested metric there.
@@ -181,6 +303,7 @@ fn steady_state(
     problem: &Problem,
     plan: &Plan,
     solver: &SolverSettings,
+    memory_limit: u64,
     observer: &Observer<'_>,
     run: &mut Run,
 ) -> Result<SteadyReport> {
@@ -188,12 +311,24 @@ fn steady_state(
     let h = reduced.operator(&problem.constant_hamiltonian())?;
     reduced.check_weak(&h)?;
     let rho0 = reduced.initial_density(problem)?;
-    let ss = steady::steady_state_in_blocks(
+    // The solve's own size, known after the reduction to the reachable subspace, with
+    // what the plan holds besides it.
+    let budget = |d: usize, unknowns: usize| {
+        let mut memory = plan.memory.clone();
+        memory.bounds.clear();
+        memory.add(
+            "steady state (Liouvillian null space)",
+            super::memory::steady_state_bytes(d, unknowns, solver.steady.method),
+        );
+        memory.check(memory_limit, STEADY_MEMORY_ADVICE)
+    };
+    let ss = steady::steady_state_within(
         &h,
         &reduced.jumps(problem)?,
         &reduced.labels,
         Some(rho0.as_ref()),
         &solver.steady,
+        &budget,
     )?;
     reduced.record(run);
     run.warnings.extend(ss.warnings.iter().cloned());

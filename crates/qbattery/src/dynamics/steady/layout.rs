@@ -12,7 +12,7 @@ use faer::{Col, ColRef};
 
 /// The kept entries (i, j) of a d×d matrix, in column-stacked order.
 #[derive(Debug, Clone)]
-pub(super) struct Layout {
+pub(crate) struct Layout {
     d: usize,
     /// The block label of each basis state.
     labels: Vec<i64>,
@@ -24,7 +24,7 @@ pub(super) struct Layout {
 
 impl Layout {
     /// The entries (i, j) with `labels[i] == labels[j]` (all of them for equal labels).
-    pub(super) fn new(labels: &[i64]) -> Self {
+    pub(crate) fn new(labels: &[i64]) -> Self {
         let d = labels.len();
         let mut position = vec![usize::MAX; d * d];
         let mut kept = Vec::new();
@@ -64,7 +64,7 @@ impl Layout {
     }
 
     /// The number of kept entries (unknowns).
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.kept.len()
     }
 
@@ -79,7 +79,7 @@ impl Layout {
     }
 
     /// The superoperator restricted to the kept entries (rows and columns).
-    pub(super) fn restrict(&self, l: CsrMatrix) -> CsrMatrix {
+    pub(crate) fn restrict(&self, l: CsrMatrix) -> CsrMatrix {
         if self.is_full() {
             return l;
         }
@@ -87,7 +87,7 @@ impl Layout {
     }
 
     /// The kept entries of ρ.
-    pub(super) fn vec(&self, rho: MatRef<'_, c64>) -> Col<c64> {
+    pub(crate) fn vec(&self, rho: MatRef<'_, c64>) -> Col<c64> {
         Col::from_fn(self.len(), |k| {
             let f = self.kept[k];
             rho[(f % self.d, f / self.d)]
@@ -95,7 +95,7 @@ impl Layout {
     }
 
     /// The d×d matrix with the kept entries from `x` and zeros elsewhere.
-    pub(super) fn unvec(&self, x: ColRef<'_, c64>) -> Mat<c64> {
+    pub(crate) fn unvec(&self, x: ColRef<'_, c64>) -> Mat<c64> {
         let mut m = Mat::<c64>::zeros(self.d, self.d);
         for (k, &f) in self.kept.iter().enumerate() {
             m[(f % self.d, f / self.d)] = x[k];

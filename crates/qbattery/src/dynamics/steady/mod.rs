@@ -64,11 +64,13 @@ use faer::{Accum, Conj, Scale, Side};
 use crate::{c64, CsrMatrix, Error, Mat, MatMut, MatRef, Result, Warning};
 
 mod jump_map;
-mod layout;
+pub(crate) mod layout;
 mod reachable;
+
 use jump_map::JumpMap;
 use layout::Layout;
 use reachable::ReachableBasis;
+pub use reachable::REACHABLE_MAX_DIM;
 
 /// Largest Hilbert-space dimension d for which [`SteadyMethod::Auto`] picks the dense
 /// method. The SVD of the d²×d² Liouvillian costs O(d⁶) time and 16·d⁴ bytes; on one
@@ -141,8 +143,8 @@ pub struct SteadyOptions {
     /// [`SteadyState::warnings`]. ≥ 0; default 1e-8.
     pub positivity_tol: f64,
     /// Solve on the subspace reachable from ρ₀ (module `reachable`: the smallest one
-    /// holding ran ρ₀ and invariant under H, L_k, L_k†) when it is a proper one and the
-    /// dimension is at most 2048; default true. The steady state reached from ρ₀ is the
+    /// holding ran ρ₀ and invariant under H, L_k, L_k†) when it is at most 90% of the
+    /// space and the dimension d is at most [`REACHABLE_MAX_DIM`]; default true. The steady state reached from ρ₀ is the
     /// same; [`SteadyState::null_dim`] and [`SteadyState::gap`] are then those of the
     /// generator on that subspace (the steady states and decay rates ρ₀ can reach), and
     /// [`SteadyState::reachable_dim`] says its dimension.
@@ -271,6 +273,21 @@ pub fn steady_state_in_blocks(
     rho0: Option<MatRef<'_, c64>>,
     opts: &SteadyOptions,
 ) -> Result<SteadyState> {
+    steady_state_within(h, jumps, labels, rho0, opts, &|_, _| Ok(()))
+}
+
+/// [`steady_state_in_blocks`] that asks `budget(d, unknowns)` before the null-space solve
+/// allocates anything large, with the Hilbert dimension d and the number of unknowns of
+/// the problem it is about to solve (after the reduction to the reachable subspace): an
+/// error from `budget` (a memory limit) is returned as it is.
+pub fn steady_state_within(
+    h: &CsrMatrix,
+    jumps: &[CsrMatrix],
+    labels: &[i64],
+    rho0: Option<MatRef<'_, c64>>,
+    opts: &SteadyOptions,
+    budget: &dyn Fn(usize, usize) -> Result<()>,
+) -> Result<SteadyState> {
     if !(opts.null_tol > 0.0 && opts.null_tol < 1.0) {
         return Err(Error::invalid("null_tol", opts.null_tol, "in (0, 1)"));
     }
@@ -308,9 +325,10 @@ pub fn steady_state_in_blocks(
     }
     if let (true, Some(r)) = (opts.reachable, rho0) {
         if let Some(basis) = ReachableBasis::find(h, jumps, labels, r)? {
-            return reachable_steady(&basis, h, jumps, r, &full, opts);
+            return reachable_steady(&basis, h, jumps, r, &full, opts, budget);
         }
     }
+    budget(d, layout.len())?;
     let l = layout.restrict(full.clone());
     let method = match opts.method {
         SteadyMethod::Auto if d <= DENSE_MAX_DIM => SteadyMethod::Dense,
@@ -390,12 +408,13 @@ fn reachable_steady(
     rho0: MatRef<'_, c64>,
     full: &CsrMatrix,
     opts: &SteadyOptions,
+    budget: &dyn Fn(usize, usize) -> Result<()>,
 ) -> Result<SteadyState> {
     let jumps = jumps
         .iter()
         .map(|l| basis.compress(l))
         .collect::<Result<Vec<_>>>()?;
-    let inner = steady_state_in_blocks(
+    let inner = steady_state_within(
         &basis.compress(h)?,
         &jumps,
         &basis.labels,
@@ -404,6 +423,7 @@ fn reachable_steady(
             reachable: false,
             ..*opts
         },
+        budget,
     )?;
     let rho = basis.lift(inner.rho.as_ref());
     Ok(SteadyState {

@@ -42,7 +42,7 @@ use crate::{c64, CsrMatrix, MatRef, Result};
 /// eigendecomposition and two d×d products per generator (a second at d ≈ 1000), and a
 /// steady state of a larger space (d² > 2·10⁶ unknowns) is out of reach of the direct
 /// solver anyway.
-pub(super) const REACHABLE_MAX_DIM: usize = 1500;
+pub const REACHABLE_MAX_DIM: usize = 1500;
 
 /// Relative size (to the generator's norm) above which an entry of U†GU connects two
 /// eigenvectors of X, and a weight of ρ₀ on an eigenvector counts.
