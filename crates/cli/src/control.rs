@@ -55,6 +55,7 @@ struct CheckSummary {
 #[derive(Serialize)]
 struct ConstantSummary {
     g: f64,
+    objective: f64,
     energy: f64,
     energy_at_check: f64,
     converged: bool,
@@ -108,8 +109,9 @@ pub fn run(
     Ok(())
 }
 
-/// The scenario simulated under the protocol `values` (t_max = τ, the scenario's samples).
-fn simulate(
+/// The scenario simulated under the protocol `values` (t_max = τ, the scenario's samples),
+/// with the model's parameters.
+pub(crate) fn simulate(
     spec: &ControlSpec,
     table: &toml::Table,
     values: &[f64],
@@ -152,6 +154,7 @@ fn write_summary(dir: &RunDir, o: &ControlOutcome) -> Result<()> {
         },
         best_constant: ConstantSummary {
             g: *g,
+            objective: c.run.objective,
             energy: c.run.energy,
             energy_at_check: c.check.energy,
             converged: c.converged,

@@ -97,8 +97,10 @@ enum Command {
 /// The papers `reproduce` knows.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Paper {
-    /// Cavity–spin-j chain battery (paper 000): the closed-system Figs. 2, 3 and 12.
+    /// Cavity–spin-j chain battery (paper 000): Figs. 2, 3, 7–9, 12 and 13.
     CavityChain,
+    /// Its optimal control (paper 000): Figs. 4–6 and 10–11 by GRAPE, cutoff-checked.
+    CavityChainControl,
     /// Multiple central-spin battery (paper 004): Figs. 2–5, Table I, Eq. (31).
     CentralSpin,
     /// Micromaser battery (paper 001): Figs. 3–4 and the optimisations of Sec. III.
@@ -146,6 +148,9 @@ fn run() -> Result<()> {
         } => optimize::run(&scenario, &out, &overrides, max_memory),
         Command::Reproduce { paper, out } => match paper {
             Paper::CavityChain => reproduce::cavity_chain::run(&out.join("cavity-chain")),
+            Paper::CavityChainControl => {
+                reproduce::cavity_chain_control::run(&out.join("cavity-chain-control"))
+            }
             Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
             Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
         },

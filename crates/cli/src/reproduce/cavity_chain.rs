@@ -1123,7 +1123,7 @@ fn claims(md: &mut String, curves: &[Curve], grid: &[(GridPoint, AtPeak)]) -> Re
 
 /// Runs the reproduction into `out` and prints a short summary.
 pub fn run(out: &Path) -> Result<()> {
-    let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+    let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
     let dir = RunDir::create(out)?;
     let mut md = String::from(
         "# Cavity–Heisenberg spin-j chain battery — reproduction of 000_e3df25f406468476\n\n\
@@ -1155,14 +1155,5 @@ pub fn run(out: &Path) -> Result<()> {
          Timings: Fig. 2 {t2:.1} s; Fig. 3 {t3:.1} s; Fig. 12 {t12:.1} s; Figs. 7 and 13 \
          {t7:.1} s; Figs. 8–9 {t89:.1} s."
     )?;
-    prov.finish();
-    writeln!(md, "\nWall time: {:.1} s.", prov.wall_seconds)?;
-    dir.write_markdown("README.md", &md)?;
-    dir.write_json("provenance.json", &prov)?;
-    println!(
-        "cavity-chain reproduction written to {} ({:.1} s)",
-        dir.path().display(),
-        prov.wall_seconds
-    );
-    Ok(())
+    super::finish(&dir, "cavity-chain", md, prov)
 }

@@ -4,7 +4,8 @@
 //! Problem, solver and driver are separate: a model provides an [`Objective`] (value and
 //! gradient, both in user units), [`lbfgsb::minimize`] runs one bounded search from one
 //! start, and [`multistart::run`] runs many starts and reports which converged where and
-//! why each one stopped ([`StopReason`]).
+//! why each one stopped ([`StopReason`]). [`control`] makes an [`Objective`] of a
+//! problem's drive: piecewise-constant protocols with exact (adjoint) gradients.
 
 pub mod control;
 pub mod lbfgsb;

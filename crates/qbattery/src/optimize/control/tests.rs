@@ -73,6 +73,7 @@ fn gradient_matches_finite_differences() {
         energy: 1.0,
         mean_power: 0.7,
         top_level: 3.0,
+        top_levels: 2,
     };
     for two_j in [1, 2] {
         let tau = 4.0;
@@ -191,6 +192,7 @@ fn open_gradient_and_energies_match() {
         energy: 1.0,
         mean_power: 0.5,
         top_level: 2.0,
+        top_levels: 1,
     };
     let c = prepared(&params, g.len(), tau, weights);
     assert!(c.is_open());
