@@ -140,6 +140,29 @@ fn optimum_beats_the_best_constant_protocol() {
     assert_eq!(report.starts.len(), 2 + usize::from(scan_best != 1.0));
 }
 
+/// The penalty counts the `top_levels` highest Fock levels: a state with photons only in
+/// the band pays for them, and a wider band never pays less.
+#[test]
+fn top_level_band_counts_the_highest_levels() {
+    let g = [1.0; 4];
+    let tau = 2.0;
+    let params = chain(1, -1.0, 4, tau, &g);
+    let population = |band: usize| {
+        let w = Weights {
+            top_levels: band,
+            ..Weights::default()
+        };
+        prepared(&params, g.len(), tau, w)
+            .evaluate(&g, false)
+            .unwrap()
+            .top_population
+    };
+    let (one, two, all) = (population(1), population(2), population(4));
+    assert!(one > 0.0 && one <= two && two <= all, "{one} {two} {all}");
+    // The band of every level holds the whole state.
+    assert!((all - 1.0).abs() < 1e-12, "{all}");
+}
+
 /// Bad input is refused by name.
 #[test]
 fn bad_input_is_refused() {
@@ -166,6 +189,14 @@ fn bad_input_is_refused() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("control.tau"), "{err}");
+    let none = Weights {
+        top_levels: 0,
+        ..Weights::default()
+    };
+    let err = ControlProblem::new(&problem, &plan, "coupling.g", protocol, none)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("objective.top_levels"), "{err}");
     let c =
         ControlProblem::new(&problem, &plan, "coupling.g", protocol, Weights::default()).unwrap();
     assert!(c.evaluate(&[0.5; 3], false).is_err());
