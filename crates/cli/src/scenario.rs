@@ -3,6 +3,7 @@
 //! ([`qbattery::scenario`]). Every error names the file and the field.
 
 use anyhow::{Context, Result};
+use qbattery::models::control::ControlSpec;
 use qbattery::models::Model;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,27 @@ pub fn read(path: Option<&Path>) -> Result<String> {
             .with_context(|| format!("cannot read scenario file {}", p.display())),
         None => Ok(DEFAULT_SCENARIO.to_string()),
     }
+}
+
+/// [`load`] for a scenario that may hold a `[control]` table (optimal control): then the
+/// model with its drive at a placeholder protocol, and the control settings.
+pub fn load_with_control(
+    path: Option<&Path>,
+    overrides: &[String],
+) -> Result<(Box<dyn Model>, Source, Option<ControlSpec>)> {
+    let source = Source {
+        path: path.map(Path::to_path_buf),
+        overrides: overrides.to_vec(),
+    };
+    let in_source = || format!("in {}", source.name());
+    let table = qbattery::scenario::table(&read(path)?, overrides).with_context(in_source)?;
+    if !table.contains_key("control") {
+        let model = qbattery::scenario::load_table(table).with_context(in_source)?;
+        return Ok((model, source, None));
+    }
+    let spec = ControlSpec::from_scenario(&table).with_context(in_source)?;
+    let model = spec.model(&table).with_context(in_source)?;
+    Ok((model, source, Some(spec)))
 }
 
 /// Reads, overrides, parses and checks a scenario.

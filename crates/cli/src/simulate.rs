@@ -85,13 +85,26 @@ pub fn simulate(
 /// Prints the space, its dimension, the blocks a run would use, the method and a memory
 /// estimate (itemised), and whether it fits `max_memory`.
 pub fn info(path: Option<&Path>, overrides: &[String], max_memory: Option<u64>) -> Result<()> {
-    let (model, source) = scenario::load(path, overrides)?;
+    let (model, source, control) = scenario::load_with_control(path, overrides)?;
     let limit = memory::limit(max_memory);
     let description = model
         .describe(limit)
         .with_context(|| format!("describing {}", source.name()))?;
     println!("scenario:   {}", source.name());
     print!("{description}");
+    if let Some(c) = control {
+        println!(
+            "control:    {} of {} on {} steps over τ = {}, within [{}, {}], checked at {} Fock levels (run it with `qbattery optimize`)",
+            format!("{:?}", c.method).to_lowercase(),
+            c.drive,
+            c.steps,
+            c.tau,
+            c.bounds[0],
+            c.bounds[1],
+            c.check_cutoff
+                .map_or("twice the run's".to_string(), |l| l.to_string())
+        );
+    }
     if description.memory.total() > limit {
         println!(
             "fits:       no — more than the {} allowed; a run would be refused",

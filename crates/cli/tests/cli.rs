@@ -210,6 +210,17 @@ fn control_optimizes_checks_the_cutoff_and_simulates_the_protocol() {
     };
     let (o, out) = run(&[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let info = qbattery()
+        .args(["info", &example("cavity_chain_control.toml")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success()
+            && text.contains("blocks:")
+            && text.contains("control:    grape of coupling.g"),
+        "{text}"
+    );
     let optimum: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("optimum.json")).unwrap()).unwrap();
     let values = optimum["values"].as_array().unwrap();

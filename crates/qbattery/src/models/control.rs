@@ -178,11 +178,17 @@ impl ControlSpec {
         Ok(t)
     }
 
+    /// The model of `table` with the drive at the constant protocol midway between the
+    /// bounds (what `info` describes, and what the control problem is built from).
+    pub fn model(&self, table: &toml::Table) -> Result<Box<dyn crate::models::Model>> {
+        let mid = 0.5 * (self.bounds[0] + self.bounds[1]);
+        scenario::load_table(self.scenario_with(table, &vec![mid; self.steps])?)
+    }
+
     /// The control problem of `table` at its cutoff, or at `levels` Fock levels.
     pub fn prepare(&self, table: &toml::Table, levels: Option<usize>) -> Result<ControlProblem> {
-        let mid = 0.5 * (self.bounds[0] + self.bounds[1]);
-        let model = scenario::load_table(self.scenario_with(table, &vec![mid; self.steps])?)?;
-        model.control(&self.drive, self.protocol(), self.objective, levels)
+        self.model(table)?
+            .control(&self.drive, self.protocol(), self.objective, levels)
     }
 }
 
