@@ -25,7 +25,8 @@ fn chain(two_j: u32, j: f64, levels: usize, tau: f64, values: &[f64]) -> Params 
     p
 }
 
-fn prepared(params: &Params, steps: usize, tau: f64, weights: Weights) -> ControlProblem {
+/// The problem of `params` and its plan with the default settings.
+fn planned(params: &Params) -> (Problem, Plan) {
     let (problem, _) = params.problem().unwrap();
     let plan = simulation::plan(
         &problem,
@@ -33,6 +34,11 @@ fn prepared(params: &Params, steps: usize, tau: f64, weights: Weights) -> Contro
         &OutputSettings::default(),
     )
     .unwrap();
+    (problem, plan)
+}
+
+fn prepared(params: &Params, steps: usize, tau: f64, weights: Weights) -> ControlProblem {
+    let (problem, plan) = planned(params);
     ControlProblem::new(
         &problem,
         &plan,
@@ -166,14 +172,7 @@ fn top_level_band_counts_the_highest_levels() {
 /// Bad input is refused by name.
 #[test]
 fn bad_input_is_refused() {
-    let params = chain(1, -1.0, 4, 2.0, &[0.5; 4]);
-    let (problem, _) = params.problem().unwrap();
-    let plan = simulation::plan(
-        &problem,
-        &SolverSettings::default(),
-        &OutputSettings::default(),
-    )
-    .unwrap();
+    let (problem, plan) = planned(&chain(1, -1.0, 4, 2.0, &[0.5; 4]));
     let protocol = Protocol { tau: 2.0, steps: 4 };
     let err = ControlProblem::new(&problem, &plan, "coupling.h", protocol, Weights::default())
         .unwrap_err()
