@@ -1056,6 +1056,140 @@ def fixture_bench_energy(out_dir):
     return write(out_dir, "bench_chain_energy.json", data)
 
 
+# ---------------------------------------------------------------- 11: star network (paper 002)
+
+
+def fermi(omega, mu, temperature):
+    """n(omega) = 1/(exp((omega - mu)/T) + 1); the step function at T = 0 (1/2 at omega = mu)."""
+    x = omega - mu
+    if x == 0:
+        return 0.5
+    if temperature == 0:
+        return 1.0 if x < 0 else 0.0
+    return 1.0 / (np.exp(x / temperature) + 1.0)
+
+
+def star_model(n, omega0, j, kind, gamma, omega, baths):
+    """H_S of Eq. 1 (omega0 sigma_z, not omega0/2) and the jump operators of Eqs. 6-8
+    (collective: baths = [(mu, T)]) or Eqs. 9-12 (individual: one (mu_i, T_i) per qubit)."""
+    dims = [2] * n
+    sz = [embed(qutip.sigmaz(), k, dims) for k in range(n)]
+    sm = [embed(qutip.sigmam(), k, dims) for k in range(n)]
+    h = omega0 * sum(sz)
+    for k in range(1, n):
+        h = h + j * (sm[0].dag() * sm[k] + sm[0] * sm[k].dag())
+    c_ops = []
+    if kind == "collective":
+        (mu, t), = baths
+        occ = fermi(omega, mu, t)
+        total = sum(sm)
+        rates = [(gamma * (1 - occ), total), (gamma * occ, total.dag())]
+    else:
+        rates = []
+        for k, (mu, t) in enumerate(baths):
+            occ = fermi(omega, mu, t)
+            rates += [(gamma * (1 - occ), sm[k]), (gamma * occ, sm[k].dag())]
+    c_ops = [np.sqrt(r) * op for r, op in rates if r > 0]
+    return h, c_ops, omega0 * qutip.sigmaz()
+
+
+def star_ket(letters):
+    """Product of |g> = basis(2, 1) (sigma_z = -1) and |e> = basis(2, 0), qubit 1 first."""
+    return qutip.tensor([qutip.basis(2, 1 if c == "g" else 0) for c in letters])
+
+
+STAR_CASES = [
+    # (name, N, kind, baths (mu, T), initial states)
+    ("individual_n3", 3, "individual", [(1.0, 1.0), (3.0, 1.0), (3.0, 1.0)], ["ggg"]),
+    ("individual_n4_lists", 4, "individual",
+     [(2.0, 0.5), (0.0, 1.5), (4.0, 0.7), (1.0, 0.0)], ["gggg", "eegg"]),
+    ("collective_n2", 2, "collective", [(3.0, 0.5)], ["gg", "eg", "ee"]),
+    ("collective_n3", 3, "collective", [(2.0, 1.0)], ["ggg", "egg", "geg"]),
+    ("collective_n3_zero_temperature", 3, "collective", [(0.0, 0.0)], ["ggg", "egg"]),
+    ("collective_n4", 4, "collective", [(3.0, 1.0)], ["gggg", "gegg"]),
+]
+
+
+def fixture_star(out_dir):
+    omega0, j, gamma, omega = 10.0, 1.0, 1.0, 1.0
+    times = np.linspace(0.0, 4.0, 9)
+    results, checks = [], {}
+    for name, n, kind, baths, initials in STAR_CASES:
+        h, c_ops, h_b = star_model(n, omega0, j, kind, gamma, omega, baths)
+        lv = liouvillian_sparse(h.full(), [c.full() for c in c_ops])
+        ev = np.linalg.eigvals(lv.toarray())
+        null_dim = int(np.sum(np.abs(ev) < 1e-9))
+        gap = max(float(np.min(-ev[np.abs(ev) >= 1e-9].real)), 0.0)
+        # the slowest decaying mode (purely imaginary ones are coherences between dark
+        # states of different excitation numbers, absent from these initial states)
+        decay = float(np.min(-ev[ev.real < -1e-9].real))
+        entry = {"name": name, "qubits": n, "kind": kind,
+                 "baths": [list(b) for b in baths], "null_space_dimension": null_dim,
+                 "gap": gap, "slowest_decay": decay, "initial_states": []}
+        if null_dim == 1:
+            rho_q = qutip.steadystate(h, c_ops)
+        for letters in initials:
+            psi0 = star_ket(letters)
+            rho0 = psi0 * psi0.dag()
+            # the state reached: expm_multiply to t_long (and 2 t_long as a check)
+            t_long = 60.0 / decay
+            r1, r2 = exact_open_states(h, c_ops, rho0, np.array([0.0, t_long, 2 * t_long]))[1:]
+            checks[f"{name}_{letters}_long_vs_twice"] = max_dev(r1, r2)
+            if null_dim == 1:
+                checks[f"{name}_{letters}_long_vs_steadystate"] = max_dev(r1, rho_q.full())
+            rho = qutip.Qobj(0.5 * (r2 + r2.conj().T), dims=h.dims)
+            rho_b = rho.ptrace(0)
+            e0 = float(qutip.expect(h_b, rho0.ptrace(0)))
+            erg = ergotropy_np(rho_b.full(), h_b.full())
+            series = exact_open_states(h, c_ops, rho0, times)
+            e_t = [float(np.trace(h_b.full() @ qutip.Qobj(r, dims=h.dims).ptrace(0).full()).real) - e0
+                   for r in series]
+            mesolve = qutip.mesolve(h, rho0, times, c_ops, e_ops=[embed(h_b, 0, [2] * n)],
+                                    options=ode_options())
+            checks[f"{name}_{letters}_energy_mesolve_vs_expm"] = max_dev(
+                np.array(mesolve.expect[0]) - e0, e_t)
+            entry["initial_states"].append({
+                "initial": letters,
+                "energy_inf": float(qutip.expect(h_b, rho_b)) - e0,
+                "ergotropy_inf": erg,
+                "normalized_ergotropy_inf": erg / (2 * omega0),
+                "purity_inf": float((rho_b * rho_b).tr().real),
+                "log_negativity_inf": log_negativity_np(rho.full(), [2, 2 ** (n - 1)], 0),
+                "times": flist(times),
+                "energy": flist(np.array(e_t)),
+            })
+        results.append(entry)
+        print(f"star {name}: null {null_dim}, gap {gap:.6f}, W(inf) "
+              + ", ".join(f"{s['initial']}: {s['normalized_ergotropy_inf']:.10f}"
+                          for s in entry["initial_states"]))
+    print("star checks:", json.dumps(checks, indent=1))
+    data = header(
+        "Paper 002 star network (Eqs. 1, 6-12 of papers/002_bb018326d195ff9c.txt): qubit 1 the "
+        "battery, H_S = sum_i omega0 sigma_z^i + J sum_{i>=2} (sigma_+^1 sigma_-^i + h.c.), "
+        "omega0 = 10, J = 1, gamma = 1, reservoir frequency omega = 1. Collective: one "
+        "reservoir, c_ops sqrt(gamma(1-n)) sum_i sigma_-^i, sqrt(gamma n) sum_i sigma_+^i; "
+        "individual: sqrt(gamma(1-n_i)) sigma_-^i, sqrt(gamma n_i) sigma_+^i; "
+        "n = 1/(exp((omega-mu)/T)+1) (step at T = 0). Null-space dimension and gap: every "
+        "eigenvalue of the dense Liouvillian (|lambda| < 1e-9 counts as zero; gap = min -Re lambda "
+        "over the others, 0 where dark coherences oscillate; slowest_decay = min -Re lambda over "
+        "Re lambda < -1e-9). The steady state reached from each initial state: scipy "
+        "expm_multiply to t_long = 60/slowest_decay (checked "
+        "against 2 t_long and, when unique, qutip.steadystate). E(t) on [0, 4]: expm_multiply, "
+        "checked against qutip.mesolve.",
+        {
+            "tensor_order": "qubit_1 (battery) ⊗ qubit_2 ⊗ ... ⊗ qubit_N",
+            "initial": "one letter per qubit, battery first: g = basis(2, 1) (sigma_z = -1), e = basis(2, 0)",
+            "energy": "E = Tr(H_QB rho_1) - Tr(H_QB rho_1(0)), H_QB = omega0 sigma_z",
+            "ergotropy": "of rho_1 against H_QB; normalized by 2 omega0",
+            "log_negativity": "log2 || rho^{T_battery} ||_1 between qubit 1 and the rest, NumPy",
+        },
+        solver_record("scipy expm_multiply / numpy eigvals / qutip.steadystate"),
+    )
+    data["results"] = results
+    data["checks"] = checks
+    return write(out_dir, "star_steady.json", data)
+
+
 # ---------------------------------------------------------------- main
 
 FIXTURES = {
@@ -1069,6 +1203,7 @@ FIXTURES = {
     "wigner": fixture_wigner,
     "spin_operators": fixture_spin_operators,
     "bench_chain_energy": fixture_bench_energy,
+    "star_steady": fixture_star,
 }
 
 

@@ -49,7 +49,8 @@ pub fn simulate(
     }
     if let Some(s) = &run.steady_state {
         eprintln!(
-            "  steady state: E(∞) = {:.10}, null space dimension {}{}, residual {:.1e}{}",
+            "  steady state: E(∞) = {:.10}, null space dimension {}{}, residual {:.1e}{}\n    \
+             counted in {}",
             s.energy,
             s.null_space_dimension,
             if s.unique {
@@ -59,6 +60,7 @@ pub fn simulate(
             },
             s.residual,
             s.gap.map_or(String::new(), |g| format!(", gap {g:.6}")),
+            s.counted_in,
         );
     }
     if let Some(c) = &run.cutoff_check {

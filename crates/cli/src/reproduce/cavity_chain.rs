@@ -53,25 +53,23 @@ const FIG7_BATHS: [(f64, f64); 3] = [(0.5, 0.2), (0.5, 0.6), (1.0, 0.2)];
 const FIG7_SHORT: (f64, usize) = (10.0, 501);
 
 /// Fig. 7's long runs per spin: (2j, ω_a t_max, samples, how many of the baths). Spin-1/2
-/// runs every bath to 1000; spin-1 the first bath (about 3 min on 2 cores); spin-3/2 the
-/// first bath to 100 only (to 1000 it would take about 17 min: the explicit integrator's
-/// step is bounded by the Liouvillian's spectral radius, about 0.02/ω_a here).
+/// and spin-1 run every bath to 1000 (about 3 min each for spin-1 on 2 cores); spin-3/2 the
+/// first bath (about 17 min: the explicit integrator's step is bounded by the
+/// Liouvillian's spectral radius, about 0.02/ω_a here).
 const FIG7_LONG: [(u32, f64, usize, usize); 3] = [
     (1, 1000.0, 1001, 3),
-    (2, 1000.0, 1001, 1),
-    (3, 100.0, 201, 1),
+    (2, 1000.0, 1001, 3),
+    (3, 1000.0, 1001, 1),
 ];
 
-/// Figs. 8–9's points (κ, n_th) for spin-1 and spin-3/2: cross-sections through Fig. 13's
-/// bath, along κ at n_th = 0.2 and along n_th at κ = 0.5. On 2 cores one steady state costs
-/// about 17 s and 2.4 GB for spin-1 (sparse LU on the subspace reachable from ρ₀) and
-/// about 25 s and 0.7 GB for spin-3/2 (the jump map; an LU would need about 20 GB).
-const FIG89_SECTIONS: [(f64, f64); 5] =
-    [(0.1, 0.2), (0.5, 0.2), (1.0, 0.2), (0.5, 0.0), (0.5, 1.0)];
+/// Figs. 8–9's grids: (2j, points per axis). On 2 cores one steady state costs about
+/// 0.3 s for spin-1/2, 17 s and 2.4 GB for spin-1 (sparse LU on the subspace reachable
+/// from ρ₀) and 25 s and 0.7 GB for spin-3/2 (the jump map; an LU would need about 16 GB).
+const FIG89_GRIDS: [(u32, usize); 3] = [(1, 8), (2, 4), (3, 4)];
 
-/// Figs. 8–9's grid (spin-1/2): κ ∈ [0.1, 1], n_th ∈ [0, 1], for J = −1 and J = +1.
-const FIG89_KAPPA: (f64, f64, usize) = (0.1, 1.0, 8);
-const FIG89_NTH: (f64, f64, usize) = (0.0, 1.0, 8);
+/// Figs. 8–9's ranges: κ ∈ [0.1, 1], n_th ∈ [0, 1], for J = −1 and J = +1.
+const FIG89_KAPPA: (f64, f64) = (0.1, 1.0);
+const FIG89_NTH: (f64, f64) = (0.0, 1.0);
 
 /// The larger cutoff every Fig. 2 run is repeated at.
 const CHECK_LEVELS: usize = 30;
@@ -522,29 +520,18 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
 }
 
 fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
-    let (ks, ns) = (linspace(FIG89_KAPPA), linspace(FIG89_NTH));
     let mut points = Vec::new();
-    for j in [-1.0, 1.0] {
-        for &n_th in &ns {
-            for &kappa in &ks {
-                points.push(OpenPoint {
-                    two_j: 1,
-                    j,
-                    kappa,
-                    n_th,
-                });
-            }
-        }
-    }
-    for two_j in [2, 3] {
+    for (two_j, n) in FIG89_GRIDS {
         for j in [-1.0, 1.0] {
-            for (kappa, n_th) in FIG89_SECTIONS {
-                points.push(OpenPoint {
-                    two_j,
-                    j,
-                    kappa,
-                    n_th,
-                });
+            for n_th in linspace((FIG89_NTH.0, FIG89_NTH.1, n)) {
+                for kappa in linspace((FIG89_KAPPA.0, FIG89_KAPPA.1, n)) {
+                    points.push(OpenPoint {
+                        two_j,
+                        j,
+                        kappa,
+                        n_th,
+                    });
+                }
             }
         }
     }
@@ -552,80 +539,44 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
     let results = run_sweep("figs8_9", &points, &ckpt, stable)?;
     writeln!(
         md,
-        "\n## Figs. 8–9 — E(∞) and E_N(∞) over (n_th, κ), spin-1/2\n\n\
+        "\n## Figs. 8–9 — E(∞) and E_N(∞) over (n_th, κ)\n\n\
          Steady states of the initial state's sector (reflection P = +1, ρ block-diagonal \
-         in the parity), a {}×{} grid, κ ∈ [{}, {}], n_th ∈ [{}, {}]. Spin-1 and spin-3/2 \
-         follow below on two cross-sections, solved on the subspace reachable from the \
-         initial state (spin-1: a sparse LU, about 17 s and 2.4 GB per point on 2 cores; \
-         spin-3/2: the jump map, about 25 s and 0.7 GB, where an LU of the sector's \
-         156 800 unknowns would need some 50 GB).\n",
-        FIG89_KAPPA.2, FIG89_NTH.2, FIG89_KAPPA.0, FIG89_KAPPA.1, FIG89_NTH.0, FIG89_NTH.1
-    )?;
-    for (fig, j) in [(8, -1.0), (9, 1.0)] {
-        let mine: Vec<(&OpenPoint, &Stable)> = points
+         in the parity), κ ∈ [{}, {}], n_th ∈ [{}, {}], on a grid of {} per spin. Spin-1 \
+         and spin-3/2 are solved on the subspace reachable from the initial state \
+         (spin-1: a sparse LU, about 17 s and 2.4 GB per point on 2 cores; spin-3/2: the \
+         jump map, about 25 s and 0.7 GB, where an LU would need some 16 GB), hence \
+         their coarser grids.",
+        FIG89_KAPPA.0,
+        FIG89_KAPPA.1,
+        FIG89_NTH.0,
+        FIG89_NTH.1,
+        FIG89_GRIDS
             .iter()
-            .zip(&results)
-            .filter(|(p, _)| p.two_j == 1 && p.j == j)
-            .collect();
-        let col = |f: fn(&OpenPoint, &Stable) -> f64| -> Vec<f64> {
-            mine.iter().map(|(p, r)| f(p, r)).collect()
-        };
-        let (kc, nc, e, en, gap) = (
-            col(|p, _| p.kappa),
-            col(|p, _| p.n_th),
-            col(|_, r| r.energy),
-            col(|_, r| r.log_negativity),
-            col(|_, r| r.gap.unwrap_or(f64::NAN)),
-        );
-        dir.write_csv(
-            &format!("fig{fig}_j1_2.csv"),
-            &[
-                ("kappa", &kc),
-                ("n_th", &nc),
-                ("E_inf", &e),
-                ("E_N_inf", &en),
-                ("gap", &gap),
-            ],
-        )?;
-        let grid =
-            |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(ks.len()).map(<[f64]>::to_vec).collect() };
-        for (name, values, z_label) in [
-            ("energy", &e, "E(∞) (ħω_a)"),
-            ("log_negativity", &en, "E_N(∞)"),
-        ] {
-            heatmap(
-                &dir.path().join(format!("fig{fig}_{name}_j1_2")),
-                &Heatmap {
-                    title: format!("Fig. {fig}: {z_label}, spin-1/2, J = {j}"),
-                    x_label: "κ (ω_a)".into(),
-                    y_label: "n_th".into(),
-                    z_label: z_label.into(),
-                    x: ks.clone(),
-                    y: ns.clone(),
-                    z: grid(values),
-                },
-            )?;
-        }
-        let z = grid(&e);
-        let unique = mine.iter().all(|(_, r)| r.null_space_dimension == 1);
-        let slowest = gap.iter().copied().fold(f64::INFINITY, f64::min);
-        let yes = |b: bool| if b { "yes" } else { "**no**" };
+            .map(|(two_j, n)| format!("{n}×{n} (spin-{})", spin_label(*two_j)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    for (two_j, n) in FIG89_GRIDS {
+        let counted = steady_method(two_j) != SteadyMethod::Iterative;
         writeln!(
             md,
-            "- J = {j}: E(∞) from {:.4} to {:.4}; rises with n_th at every κ: {}; rises with \
-             κ at every n_th: {}; falls with κ at every n_th: {}; correlation of E(∞) and \
-             E_N(∞) over the grid: {:.2}; unique in the sector at every point: {}; smallest \
-             gap {:.2e} (relaxation time up to {:.0}/ω_a).",
-            e.iter().copied().fold(f64::INFINITY, f64::min),
-            e.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            yes(monotone(&z, false, true)),
-            yes(monotone(&z, true, true)),
-            yes(monotone(&z, true, false)),
-            correlation(&e, &en),
-            yes(unique),
-            slowest,
-            1.0 / slowest
+            "\n### Spin-{}\n\nMethod: {}.\n",
+            spin_label(two_j),
+            match (two_j, counted) {
+                (1, _) => "sparse LU on the sector",
+                (_, true) => "sparse LU on the reachable subspace",
+                _ =>
+                    "the jump map on the reachable subspace (null space not counted, gap not \
+                     computed; the residual ‖𝓛ρ‖ is checked on the whole sector)",
+            }
         )?;
+        let (ks, ns) = (
+            linspace((FIG89_KAPPA.0, FIG89_KAPPA.1, n)),
+            linspace((FIG89_NTH.0, FIG89_NTH.1, n)),
+        );
+        for (fig, j) in [(8, -1.0), (9, 1.0)] {
+            grid_figure(dir, md, &points, &results, (two_j, j, fig), (&ks, &ns))?;
+        }
     }
     writeln!(
         md,
@@ -635,50 +586,48 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
          with that description. They are the t → ∞ limits (checked against long time \
          evolution in the tests); the paper took E at a finite \"sufficiently long\" time, \
          while the relaxation times above reach hundreds of 1/ω_a, and its Eq. (7) prints \
-         −a†ρa where the Lindblad form has −a†aρ (DESIGN.md, errata)."
-    )?;
-    for two_j in [2, 3] {
-        sections(dir, md, &points, &results, two_j)?;
-    }
-    writeln!(
-        md,
-        "\nThe spin-1 and spin-3/2 sectors hold more than one steady state: the chain has a \
+         −a†ρa where the Lindblad form has −a†aρ (DESIGN.md, errata).\n\n\
+         The spin-1 and spin-3/2 sectors hold more than one steady state: the chain has a \
          further strong symmetry for spin ≥ 1 (the commutant of H_B and S_x has dimension 4, \
          `scripts/chain_commutant.py`). The subspace reachable from the initial state \
          (invariant under H and the jumps, found numerically and checked) removes it: the \
          null space there is the steady state ρ₀ relaxes to, which long time evolution \
-         reaches (the fixture `chain_steady_sectors.json` checks it at 6 levels). The jump \
-         map (spin-3/2) does not count the null space; its residual ‖𝓛ρ‖ is checked on the \
-         whole sector."
+         reaches (the fixture `chain_steady_sectors.json` checks it at 6 levels)."
     )?;
     Ok(())
 }
 
-/// The cross-sections of Figs. 8–9 for spin `two_j`/2: a table, a CSV and the paper's
-/// trends.
-fn sections(
+/// One spin's Fig. 8 (J = −1) or Fig. 9 (J = +1): the CSV, the two heatmaps and the
+/// paper's trends checked over the grid `(ks, ns)`.
+fn grid_figure(
     dir: &RunDir,
     md: &mut String,
     points: &[OpenPoint],
     results: &[Stable],
-    two_j: u32,
+    (two_j, j, fig): (u32, f64, u32),
+    (ks, ns): (&[f64], &[f64]),
 ) -> Result<()> {
     let mine: Vec<(&OpenPoint, &Stable)> = points
         .iter()
         .zip(results)
-        .filter(|(p, _)| p.two_j == two_j)
+        .filter(|(p, _)| p.two_j == two_j && p.j == j)
         .collect();
     let col = |f: &dyn Fn(&OpenPoint, &Stable) -> f64| -> Vec<f64> {
         mine.iter().map(|(p, r)| f(p, r)).collect()
     };
+    let (e, en, gap) = (
+        col(&|_, r| r.energy),
+        col(&|_, r| r.log_negativity),
+        col(&|_, r| r.gap.unwrap_or(f64::NAN)),
+    );
+    let label = file_label(two_j);
     dir.write_csv(
-        &format!("fig8_9_j{}.csv", file_label(two_j)),
+        &format!("fig{fig}_j{label}.csv"),
         &[
-            ("J", &col(&|p, _| p.j)),
             ("kappa", &col(&|p, _| p.kappa)),
             ("n_th", &col(&|p, _| p.n_th)),
-            ("E_inf", &col(&|_, r| r.energy)),
-            ("E_N_inf", &col(&|_, r| r.log_negativity)),
+            ("E_inf", &e),
+            ("E_N_inf", &en),
             (
                 "null_space_dimension",
                 &col(&|_, r| r.null_space_dimension as f64),
@@ -687,81 +636,54 @@ fn sections(
                 "reachable_dimension",
                 &col(&|_, r| r.reachable_dimension.map_or(f64::NAN, |d| d as f64)),
             ),
-            ("gap", &col(&|_, r| r.gap.unwrap_or(f64::NAN))),
+            ("gap", &gap),
         ],
     )?;
-    let counted = steady_method(two_j) != SteadyMethod::Iterative;
+    let grid = |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(ks.len()).map(<[f64]>::to_vec).collect() };
+    for (name, values, z_label) in [
+        ("energy", &e, "E(∞) (ħω_a)"),
+        ("log_negativity", &en, "E_N(∞)"),
+    ] {
+        heatmap(
+            &dir.path().join(format!("fig{fig}_{name}_j{label}")),
+            &Heatmap {
+                title: format!("Fig. {fig}: {z_label}, spin-{}, J = {j}", spin_label(two_j)),
+                x_label: "κ (ω_a)".into(),
+                y_label: "n_th".into(),
+                z_label: z_label.into(),
+                x: ks.to_vec(),
+                y: ns.to_vec(),
+                z: grid(values),
+            },
+        )?;
+    }
+    let z = grid(&e);
+    let yes = |b: bool| if b { "yes" } else { "**no**" };
+    let uniqueness = if steady_method(two_j) == SteadyMethod::Iterative {
+        String::new()
+    } else {
+        let unique = mine.iter().all(|(_, r)| r.null_space_dimension == 1);
+        let slowest = gap.iter().copied().fold(f64::INFINITY, f64::min);
+        format!(
+            "; unique at every point: {}; smallest gap {:.2e} (relaxation time up to \
+             {:.0}/ω_a)",
+            yes(unique),
+            slowest,
+            1.0 / slowest
+        )
+    };
     writeln!(
         md,
-        "\n### Spin-{}: cross-sections along κ (n_th = 0.2) and along n_th (κ = 0.5)\n\n\
-         Method: {}.\n\n\
-         | J | κ | n_th | E(∞) | E_N(∞) | reachable dimension | null space | gap |\n\
-         |---|---|---|---|---|---|---|---|",
-        spin_label(two_j),
-        if counted {
-            "sparse LU on the reachable subspace"
-        } else {
-            "the jump map on the reachable subspace (null space not counted, gap not computed)"
-        }
+        "- J = {j}: E(∞) from {:.4} to {:.4}; rises with n_th at every κ: {}; rises with κ \
+         at every n_th: {}; falls with κ at every n_th: {}; correlation of E(∞) and E_N(∞) \
+         over the grid: {:.2}{uniqueness}.",
+        e.iter().copied().fold(f64::INFINITY, f64::min),
+        e.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        yes(monotone(&z, false, true)),
+        yes(monotone(&z, true, true)),
+        yes(monotone(&z, true, false)),
+        correlation(&e, &en),
     )?;
-    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-    for (p, r) in &mine {
-        writeln!(
-            md,
-            "| {} | {} | {} | {:.6} | {:.3e} | {} | {} | {} |",
-            p.j,
-            p.kappa,
-            p.n_th,
-            r.energy,
-            r.log_negativity,
-            or_dash(r.reachable_dimension.map(|d| d.to_string())),
-            if counted {
-                r.null_space_dimension.to_string()
-            } else {
-                "–".into()
-            },
-            or_dash(r.gap.map(|g| format!("{g:.2e}")))
-        )?;
-    }
-    let yes = |b: bool| if b { "yes" } else { "**no**" };
-    for j in [-1.0, 1.0] {
-        let along = |fixed_kappa: bool| -> Vec<(f64, f64, f64)> {
-            let mut v: Vec<(f64, f64, f64)> = mine
-                .iter()
-                .filter(|(p, _)| {
-                    p.j == j
-                        && if fixed_kappa {
-                            p.kappa == 0.5
-                        } else {
-                            p.n_th == 0.2
-                        }
-                })
-                .map(|(p, r)| {
-                    let x = if fixed_kappa { p.n_th } else { p.kappa };
-                    (x, r.energy, r.log_negativity)
-                })
-                .collect();
-            v.sort_by(|a, b| a.0.total_cmp(&b.0));
-            v
-        };
-        let rising = |v: &[(f64, f64, f64)]| v.windows(2).all(|w| w[1].1 >= w[0].1 - 1e-9);
-        let falling = |v: &[(f64, f64, f64)]| v.windows(2).all(|w| w[1].1 <= w[0].1 + 1e-9);
-        let (by_n, by_k) = (along(true), along(false));
-        let (e, en): (Vec<f64>, Vec<f64>) = mine
-            .iter()
-            .filter(|(p, _)| p.j == j)
-            .map(|(_, r)| (r.energy, r.log_negativity))
-            .unzip();
-        writeln!(
-            md,
-            "\n- J = {j}: E(∞) rises with n_th: {}; rises with κ: {}; falls with κ: {}; \
-             correlation of E(∞) and E_N(∞) over the five points: {:.2}.",
-            yes(rising(&by_n)),
-            yes(rising(&by_k)),
-            yes(falling(&by_k)),
-            correlation(&e, &en)
-        )?;
-    }
     Ok(())
 }
 
@@ -1146,11 +1068,10 @@ pub fn run(out: &Path) -> Result<()> {
     writeln!(
         md,
         "\n## Not reproduced\n\n\
-         The spin-1 and spin-3/2 contours of Figs. 8–9 beyond the two cross-sections \
-         (each point 17–25 s), and the long runs of Fig. 7 for the second and third baths \
-         of spin-1 and spin-3/2 (about 3 and 17 min each on 2 cores). `qbattery simulate \
-         examples/cavity_chain.toml --set cavity.kappa=… --set cavity.n_th=… --set \
-         output.steady_state=true` gives any point (add `--set \
+         The long runs of Fig. 7 for the second and third baths of spin-3/2 (about 17 min \
+         each on 2 cores; their E(∞) is in the spin-3/2 grid of Figs. 8–9). `qbattery \
+         simulate examples/cavity_chain.toml --set cavity.kappa=… --set cavity.n_th=… \
+         --set output.steady_state=true` gives any point (add `--set \
          solver.steady.method=iterative` for spin-3/2).\n\n\
          Timings: Fig. 2 {t2:.1} s; Fig. 3 {t3:.1} s; Fig. 12 {t12:.1} s; Figs. 7 and 13 \
          {t7:.1} s; Figs. 8–9 {t89:.1} s."

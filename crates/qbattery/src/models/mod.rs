@@ -14,6 +14,7 @@ pub mod driven_qubit;
 pub mod micromaser;
 pub mod model;
 pub mod registry;
+pub mod star;
 pub mod tavis_cummings;
 
 pub use model::{Checked, Description, Engine, Model, Parameters, TimeEvolution};

@@ -119,6 +119,11 @@ pub struct SteadyReport {
     /// and the jumps) when the steady state was solved there; `None`: the whole evolved
     /// subspace.
     pub reachable_dimension: Option<usize>,
+    /// Where the null space was counted, e.g. `the whole space (dimension 8); ρ
+    /// block-diagonal in the charge`: a steady state unique there may be one of several of
+    /// the whole space (another symmetry sector, a dark state the initial state does not
+    /// reach).
+    pub counted_in: String,
     /// Whether the steady state is unique (null space of dimension 1); otherwise the
     /// reported one is the steady state reached from the scenario's initial state.
     pub unique: bool,

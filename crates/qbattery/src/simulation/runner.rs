@@ -342,11 +342,36 @@ fn steady_state(
         metrics,
         null_space_dimension: ss.null_dim,
         reachable_dimension: ss.reachable_dim,
+        counted_in: null_space_scope(plan, ss.reachable_dim),
         unique: ss.null_dim == 1,
         residual: ss.residual,
         gap: ss.gap,
         method: ss.method.to_string(),
     })
+}
+
+/// Where a steady state's null space was counted: the charge sectors, the site-permutation
+/// eigenspace, the weak blocks and the reachable subspace the solve was restricted to.
+fn null_space_scope(plan: &Plan, reachable: Option<usize>) -> String {
+    let mut parts = vec![if plan.subspace.dim() < plan.full_dim {
+        format!(
+            "the charge sectors the initial state reaches (dimension {} of {})",
+            plan.subspace.dim(),
+            plan.full_dim
+        )
+    } else {
+        format!("the whole space (dimension {})", plan.full_dim)
+    }];
+    parts.extend(plan.reduction.describe());
+    if plan.reduction.weak {
+        parts.push("ρ block-diagonal in the charge".into());
+    }
+    if let Some(r) = reachable {
+        parts.push(format!(
+            "the subspace reachable from the initial state (dimension {r})"
+        ));
+    }
+    parts.join("; ")
 }
 
 /// The evolved basis of a run (the eigenspace of a site permutation within the run's
