@@ -223,8 +223,8 @@ pub struct Params {
 
 impl Params {
     /// The setting of the paper's figures in units of γ: N qubits, ω₀ = 10, J = ω = γ = 1,
-    /// the reservoir `kind` at μ, T (Δμ = 0), all qubits in |g⟩, outputs `time`, default
-    /// solver and output settings.
+    /// the reservoir `kind` at μ, T (Δμ = 0), all qubits in |g⟩, outputs on γt ∈ [0, 10]
+    /// (101 samples), default solver and output settings.
     pub fn paper(qubits: usize, kind: ReservoirKind, mu: f64, temperature: f64) -> Self {
         Self {
             network: Network {
