@@ -105,6 +105,9 @@ enum Paper {
     CentralSpin,
     /// Micromaser battery (paper 001): Figs. 3–4 and the optimisations of Sec. III.
     Micromaser,
+    /// Star network charged by fermionic reservoirs (paper 002): Figs. 2–6, the steady
+    /// states' initial-state dependence, the approach in time.
+    Star,
 }
 
 fn run() -> Result<()> {
@@ -153,6 +156,7 @@ fn run() -> Result<()> {
             }
             Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
             Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
+            Paper::Star => reproduce::star::run(&out.join("star")),
         },
     }
 }

@@ -174,6 +174,53 @@ fn a_degenerate_collective_steady_state_depends_on_the_initial_state() {
     assert!((ss.metrics["normalized_ergotropy"] - from_ground).abs() < 1e-9);
 }
 
+/// In equilibrium (one μ and T for every qubit) the grand-canonical state ρ ∝ x^{N_exc},
+/// x = n/(1 − n) = e^{(μ−ω)/T}, commutes with H (which conserves the excitations) and
+/// satisfies detailed balance for every jump, collective or individual: the battery's
+/// marginal has p_e/p_g = x, so W = max(0, tanh((μ − ω)/2T)) whatever N, J and ω₀. From
+/// |gg⟩ the collective N = 2 network stays in the triplet (the singlet is dark), where the
+/// same weights 1, x, x² give W = (x² − 1)/(1 + x + x²).
+#[test]
+fn equilibrium_steady_states_are_the_grand_canonical_closed_form() {
+    let steady_w = |p: Params| {
+        let mut p = p;
+        p.time = TimeGrid {
+            t_max: 0.01,
+            steps: 4,
+        };
+        p.output.metrics = vec![Metric::NormalizedErgotropy];
+        p.output.steady_state = true;
+        let run = run_params(p, &mut Silent).unwrap();
+        run.steady_state.unwrap().metrics["normalized_ergotropy"]
+    };
+    for (kind, n) in [
+        (ReservoirKind::Individual, 2),
+        (ReservoirKind::Individual, 4),
+        (ReservoirKind::Collective, 3),
+        (ReservoirKind::Collective, 5),
+    ] {
+        for (mu, t, j) in [
+            (4.0, 1.0, 1.0),
+            (2.5, 0.5, 3.0),
+            (0.5, 1.0, 1.0),
+            (6.0, 2.0, 0.2),
+        ] {
+            let mut p = Params::paper(n, kind, mu, t);
+            p.network.j = j.into();
+            let expected = ((mu - 1.0) / (2.0 * t)).tanh().max(0.0);
+            let w = steady_w(p);
+            assert!(
+                (w - expected).abs() < 1e-9,
+                "{kind:?} N = {n}, μ = {mu}, T = {t}, J = {j}: W = {w}, closed form {expected}"
+            );
+        }
+    }
+    let x = 3.0_f64.exp();
+    let w = steady_w(Params::paper(2, ReservoirKind::Collective, 4.0, 1.0));
+    let expected = (x * x - 1.0) / (1.0 + x + x * x);
+    assert!((w - expected).abs() < 1e-9, "{w} vs {expected}");
+}
+
 /// The Dicke representation is picked only where it is exact, and its dimension is 2N.
 #[test]
 fn the_outer_qubits_become_one_dicke_spin_only_where_exact() {

@@ -4,6 +4,7 @@ pub mod cavity_chain;
 pub mod cavity_chain_control;
 pub mod central_spin;
 pub mod micromaser;
+pub mod star;
 
 /// Ends a reproduction: the wall time appended to the report `md`, written as
 /// `README.md` with `provenance.json` into `dir`, and a line on the terminal.

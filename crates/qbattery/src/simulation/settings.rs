@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 pub struct TimeGrid {
     /// Last time (> 0).
     pub t_max: f64,
-    /// Number of output times, including t = 0 (≥ 2).
+    /// Number of output times, including t = 0 (≥ 4: E_max and P_max are refined by the
+    /// cubic through four samples).
     pub steps: usize,
 }
 
@@ -28,11 +29,11 @@ impl TimeGrid {
                 "a finite number > 0",
             ));
         }
-        if !(2..=MAX_TIME_STEPS).contains(&self.steps) {
+        if !(4..=MAX_TIME_STEPS).contains(&self.steps) {
             return Err(Error::invalid(
                 "time.steps",
                 self.steps,
-                "between 2 and 10⁷",
+                "between 4 and 10⁷ (E_max and P_max are refined by the cubic through four samples)",
             ));
         }
         Ok(())
