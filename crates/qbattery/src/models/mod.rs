@@ -11,6 +11,7 @@ pub mod cavity_chain;
 pub mod central_spin;
 pub mod control;
 pub mod driven_qubit;
+pub mod field_qb;
 pub mod micromaser;
 pub mod model;
 pub mod registry;

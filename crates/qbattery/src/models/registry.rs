@@ -2,7 +2,7 @@
 //! parameters implementing [`Parameters`]) and one line here.
 
 use super::model::{load, Checked, Model, Parameters};
-use super::{cavity_chain, central_spin, driven_qubit, micromaser, star, tavis_cummings};
+use super::{cavity_chain, central_spin, driven_qubit, field_qb, micromaser, star, tavis_cummings};
 use crate::error::Result;
 
 /// A model a scenario can name.
@@ -43,6 +43,7 @@ pub const MODELS: &[Entry] = &[
     Entry::of::<central_spin::Params>(),
     Entry::of::<micromaser::Params>(),
     Entry::of::<star::Params>(),
+    Entry::of::<field_qb::Params>(),
     Entry::of::<driven_qubit::Params>(),
 ];
 
