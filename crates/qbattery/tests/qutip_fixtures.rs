@@ -330,6 +330,7 @@ fn chain_params(kappa: f64, n_th: f64) -> cavity_chain::Params {
             j: -1.0,
             gamma: 0.4,
             delta: 1.0,
+            initial: cavity_chain::ChainStart::Ground,
         },
         cavity: cavity_chain::Cavity {
             omega: 1.0,

@@ -8,6 +8,13 @@
 //!
 //! S are spin-j operators (S = σ/2 for j = 1/2). The initial state is |N photons⟩ ⊗ |G⟩_B,
 //! |G⟩_B the ground state of H_B (Eq. 5); its degeneracy and gap are checked and reported.
+//! `chain.initial = "down"` starts every spin in m = −j instead.
+//!
+//! The two-qubit cavity battery of 003_0f93033296fe24a2.txt (Eqs. 22–24) is this model with
+//! N = 2, j = 1/2, the Jaynes–Cummings coupling g = ω_g and `initial = "down"` (|n, g, g⟩):
+//! its H_b = (Δ/2) Σ σ^z + J₁(σ^x σ^x + σ^y σ^y) + J₂ σ^z σ^z, the pair counted once as in
+//! the matrix of Eq. 24, is ω_a = Δ, J = 4J₁/Δ, γ = 0, Δ_chain = J₂/J₁ here (S = σ/2). The
+//! Rabi coupling of Eq. 22 as printed is `coupling.kind = "rabi"`.
 //! The open system damps the cavity only, at thermal occupation n_th (Eq. 7).
 //!
 //! Symmetry: the Rabi coupling and the anisotropic XY terms change the number of
@@ -29,7 +36,7 @@ use crate::simulation::{
     Battery, Drive, Estimate, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
 };
 use crate::space::{Space, Subsystem};
-use crate::states::{ground_state, Factor, LocalState, ProductState};
+use crate::states::{basis, ground_state, Factor, LocalState, ProductState};
 use serde::{Deserialize, Serialize};
 
 /// The spin chain (the battery).
@@ -48,6 +55,21 @@ pub struct Chain {
     pub gamma: f64,
     /// ZZ anisotropy Δ.
     pub delta: f64,
+    /// The chain's initial state (default the ground state of H_B, Eq. 5).
+    #[serde(default)]
+    pub initial: ChainStart,
+}
+
+/// The chain's initial state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainStart {
+    /// |G⟩_B, the ground state of H_B (Eq. 5 of paper 000).
+    #[default]
+    Ground,
+    /// Every spin down, m = −j (|g…g⟩: the two-qubit cavity battery of paper 003, whose
+    /// H_B ground state is not |gg⟩ when the exchange is antiferromagnetic).
+    Down,
 }
 
 /// Which cavity–spin coupling.
@@ -109,6 +131,7 @@ impl Params {
                 j,
                 gamma: 0.4,
                 delta: 1.0,
+                initial: ChainStart::Ground,
             },
             cavity: Cavity {
                 omega: 1.0,
@@ -188,19 +211,29 @@ impl Params {
         }
         let jumps = cav.jumps(0);
         let h_b = self.battery_hamiltonian();
-        let h_b_dense = h_b.build(&Subspace::full(&battery_space)?)?.to_dense();
-        let scale = h_b_dense.norm_max().max(1.0);
-        let ground = ground_state(h_b_dense.as_ref(), DEGENERACY_TOL * scale)?;
-        let initial = ProductState::new(
-            &space,
-            vec![
-                cav.initial_factor(0)?,
-                Factor {
+        let mut factors = vec![cav.initial_factor(0)?];
+        let warnings = match c.initial {
+            ChainStart::Ground => {
+                let h_b_dense = h_b.build(&Subspace::full(&battery_space)?)?.to_dense();
+                let scale = h_b_dense.norm_max().max(1.0);
+                let ground = ground_state(h_b_dense.as_ref(), DEGENERACY_TOL * scale)?;
+                factors.push(Factor {
                     sites: (1..=c.sites).collect(),
                     state: LocalState::Ket(ground.ket),
-                },
-            ],
-        )?;
+                });
+                ground.warnings
+            }
+            ChainStart::Down => {
+                for s in 1..=c.sites {
+                    factors.push(Factor {
+                        sites: vec![s],
+                        state: LocalState::Ket(basis(c.two_j as usize + 1, 0)?),
+                    });
+                }
+                Vec::new()
+            }
+        };
+        let initial = ProductState::new(&space, factors)?;
         let conserves_number = self.coupling.kind == CouplingKind::JaynesCummings && c.gamma == 0.0;
         let charge = if conserves_number {
             Charge::excitations(&space)
@@ -222,7 +255,7 @@ impl Params {
             },
         };
         problem.add_drive("coupling.g", &self.coupling.g, coupling);
-        Ok((problem, ground.warnings))
+        Ok((problem, warnings))
     }
 }
 

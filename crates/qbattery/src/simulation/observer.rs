@@ -58,6 +58,33 @@ pub(crate) struct Observer<'a> {
     cutoff_tolerance: f64,
 }
 
+impl Observer<'_> {
+    /// Whether a mode's cutoff removes nothing from this run: closed dynamics in sectors of
+    /// a conserved U(1) charge (non-negative weights) whose largest value is below the
+    /// charge of the first level cut off (the Jaynes–Cummings coupling from |n⟩ ⊗ |g…g⟩
+    /// with n + 1 levels). The top level may then hold any population without a warning.
+    fn truncation_is_exact(&self, site: usize, levels: usize) -> bool {
+        let Some(charge) = self.subspace.charge() else {
+            return false;
+        };
+        if !self.problem.jumps.is_empty()
+            || charge.modulus().is_some()
+            || charge.weights().iter().any(|&w| w < 0)
+        {
+            return false;
+        }
+        let w = charge.weights()[site];
+        let first_cut = w * i64::try_from(levels).unwrap_or(i64::MAX);
+        w > 0
+            && self
+                .subspace
+                .sector_values()
+                .iter()
+                .max()
+                .is_some_and(|&q| q < first_cut)
+    }
+}
+
 impl<'a> Observer<'a> {
     pub(crate) fn new(
         problem: &'a Problem,
@@ -314,12 +341,12 @@ impl<'a> Observer<'a> {
                 })
                 .collect();
         }
-        for (i, &(site, _)) in self.modes.iter().enumerate() {
+        for (i, &(site, levels)) in self.modes.iter().enumerate() {
             let worst = samples.iter().map(|s| s.top_level[i]).fold(0.0, f64::max);
             let name = &self.problem.space.sites()[site].name;
             run.scalars
                 .insert(format!("top_level_population_{name}"), worst);
-            if worst > self.cutoff_tolerance {
+            if worst > self.cutoff_tolerance && !self.truncation_is_exact(site, levels) {
                 run.warnings.push(Warning::CutoffPopulation {
                     mode: name.clone(),
                     top_population: worst,
