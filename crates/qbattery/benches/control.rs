@@ -23,7 +23,7 @@ fn main() {
 fn prepare(protocol: Protocol, (kappa, n_th): (f64, f64)) -> ControlProblem {
     let time = TimeGrid {
         t_max: protocol.tau,
-        steps: 2,
+        steps: 4,
     };
     let mut p = Params::paper(1, -1.0, 1.0, time);
     p.cavity.kappa = kappa;

@@ -11,7 +11,7 @@ fn chain(two_j: u32, j: f64, levels: usize, tau: f64, values: &[f64]) -> Params 
         1.0,
         TimeGrid {
             t_max: tau,
-            steps: 2,
+            steps: 4,
         },
     );
     p.chain.sites = 2;
