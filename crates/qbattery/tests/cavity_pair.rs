@@ -135,3 +135,13 @@ fn an_exact_cutoff_is_not_reported_as_too_small() {
     rabi.coupling.kind = CouplingKind::Rabi;
     assert!(cutoff_warned(rabi));
 }
+
+/// `output.ergotropy_of` takes battery sites only, and says so.
+#[test]
+fn ergotropy_of_a_charger_site_is_refused() {
+    let mut p = pair(1.0);
+    p.output.metrics = vec![Metric::Energy, Metric::Ergotropy];
+    p.output.ergotropy_of = vec!["cavity".into()];
+    let e = run_params(p, &mut Silent).unwrap_err().to_string();
+    assert!(e.contains("output.ergotropy_of[0]"), "{e}");
+}

@@ -111,3 +111,24 @@ fn bad_input_names_the_field() {
     p.qubits.g = f64::NAN;
     assert!(p.validate().unwrap_err().to_string().contains("qubits.g"));
 }
+
+/// One qubit's own ergotropy (`output.ergotropy_of`, against (Δ/2)σ^z): each qubit is pure
+/// with excited population sin²A₁, so it holds Δ sin²A₁ = E(t)/2.
+#[test]
+fn each_qubit_holds_half_the_energy_as_ergotropy() {
+    let mut p = tight(
+        Params::paper(1.0, 2.0, 1.0, Charging::Drive),
+        vec![Metric::Energy, Metric::Ergotropy],
+    );
+    p.output.ergotropy_of = vec!["qubit1".into(), "qubit2".into()];
+    let run = run_params(p, &mut Silent).unwrap();
+    let e = series(&run, "energy");
+    for name in ["ergotropy_qubit1", "ergotropy_qubit2"] {
+        let dev = series(&run, name)
+            .iter()
+            .zip(e)
+            .map(|(w, e)| (w - e / 2.0).abs())
+            .fold(0.0, f64::max);
+        assert!(dev < 1e-9, "{name}: off by {dev:.1e}");
+    }
+}

@@ -6,8 +6,9 @@ use crate::error::{Error, Result, Warning};
 use crate::metrics::populations::Eigenspaces;
 use crate::metrics::spectrum::{hermitian_eigenvalues, DENSITY_TOL};
 use crate::metrics::{energy, entropy, ergotropy, negativity, steering};
+use crate::operators::opsum::OpSum;
 use crate::sector::Subspace;
-use crate::space::Subsystem;
+use crate::space::{Space, Subsystem};
 use crate::{c64, Mat, MatRef};
 
 use super::plan::Plan;
@@ -54,8 +55,31 @@ pub(crate) struct Observer<'a> {
     modes: Vec<(usize, usize)>,
     pair: Option<[usize; 2]>,
     entropy_sites: Vec<usize>,
+    /// The sites of `output.ergotropy_of` with their local battery Hamiltonians.
+    local_batteries: Vec<(usize, Mat<c64>)>,
     eigenspaces: Option<Eigenspaces>,
     cutoff_tolerance: f64,
+}
+
+/// The terms of H_B that act on the battery site `site` (a site of the problem) alone, as
+/// a matrix on that site: its own battery Hamiltonian.
+fn local_battery_hamiltonian(problem: &Problem, site: usize) -> Result<Mat<c64>> {
+    let b = &problem.battery;
+    let k = b
+        .sites
+        .iter()
+        .position(|&s| s == site)
+        .expect("planned: ergotropy sites are battery sites");
+    let mut local = OpSum::new();
+    for term in b.hamiltonian.terms() {
+        if term.factors.iter().all(|(s, _)| *s == k) {
+            let factors = term.factors.iter().map(|(_, op)| (0, op.clone())).collect();
+            local.add(term.coeff, factors);
+        }
+    }
+    let one = &b.space.sites()[k];
+    let space = Space::new().with(one.name.clone(), one.subsystem)?;
+    Ok(local.build(&Subspace::full(&space)?)?.to_dense())
 }
 
 impl Observer<'_> {
@@ -126,6 +150,14 @@ impl<'a> Observer<'a> {
                         .iter()
                         .map(|&(s, _)| format!("photons_{}", sites[s].name)),
                 ),
+                Metric::Ergotropy => {
+                    columns.push("ergotropy".into());
+                    columns.extend(
+                        plan.ergotropy_sites
+                            .iter()
+                            .map(|&s| format!("ergotropy_{}", sites[s].name)),
+                    );
+                }
                 Metric::Entropy => {
                     columns.push("entropy".into());
                     columns.extend(
@@ -153,6 +185,11 @@ impl<'a> Observer<'a> {
             modes,
             pair: plan.pair,
             entropy_sites: plan.entropy_sites.clone(),
+            local_batteries: plan
+                .ergotropy_sites
+                .iter()
+                .map(|&s| Ok((s, local_battery_hamiltonian(problem, s)?)))
+                .collect::<Result<_>>()?,
             eigenspaces,
             cutoff_tolerance: output.cutoff_tolerance,
         };
@@ -244,7 +281,12 @@ impl<'a> Observer<'a> {
         for m in &self.metrics {
             match m {
                 Metric::Energy | Metric::Power => {}
-                Metric::Ergotropy => values.push(ergotropy_now()),
+                Metric::Ergotropy => {
+                    values.push(ergotropy_now());
+                    for (s, h) in &self.local_batteries {
+                        values.push(ergotropy::ergotropy(reduce(&[*s])?.as_ref(), h.as_ref())?);
+                    }
+                }
                 Metric::NormalizedErgotropy => values.push(ergotropy_now() / self.spread),
                 Metric::Efficiency => {
                     let w = ergotropy_now();

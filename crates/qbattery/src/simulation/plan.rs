@@ -98,6 +98,8 @@ pub struct Plan {
     pub pair: Option<[usize; 2]>,
     /// The sites of `output.entropy_of`, resolved.
     pub entropy_sites: Vec<usize>,
+    /// The sites of `output.ergotropy_of`, resolved (battery sites).
+    pub ergotropy_sites: Vec<usize>,
 }
 
 /// Full dimension above which the log-negativity of a mixed state (a partial transpose of
@@ -209,6 +211,24 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         .enumerate()
         .map(|(i, name)| site_named(&problem.space, name, &format!("output.entropy_of[{i}]")))
         .collect::<Result<Vec<_>>>()?;
+    let ergotropy_sites = output
+        .ergotropy_of
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let field = format!("output.ergotropy_of[{i}]");
+            let s = site_named(&problem.space, name, &field)?;
+            if problem.battery.sites.contains(&s) {
+                Ok(s)
+            } else {
+                Err(Error::invalid(
+                    field,
+                    format!("{name:?}"),
+                    "a site of the battery (its own ergotropy is taken against H_B's terms on it)",
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Plan {
         full_dim,
         subspace,
@@ -219,6 +239,7 @@ pub fn plan(problem: &Problem, solver: &SolverSettings, output: &OutputSettings)
         memory,
         pair,
         entropy_sites,
+        ergotropy_sites,
     })
 }
 

@@ -200,6 +200,9 @@ pub struct OutputSettings {
     pub pair: Vec<String>,
     /// Sites (names) whose own von Neumann entropy is reported as `entropy_<site>`.
     pub entropy_of: Vec<String>,
+    /// Battery sites (names) whose own ergotropy is reported as `ergotropy_<site>` (with
+    /// the `ergotropy` metric), against the terms of H_B that act on that site alone.
+    pub ergotropy_of: Vec<String>,
     /// Repeat the run with the cavity cutoff raised to this many levels and report both
     /// values of every summary scalar (`cutoff_check`, see [`super::run::CutoffCheck`]).
     pub check_cutoff: Option<usize>,
@@ -213,6 +216,7 @@ impl Default for OutputSettings {
             steady_state: false,
             pair: Vec::new(),
             entropy_of: Vec::new(),
+            ergotropy_of: Vec::new(),
             check_cutoff: None,
         }
     }
