@@ -108,6 +108,9 @@ enum Paper {
     /// Star network charged by fermionic reservoirs (paper 002): Figs. 2–6, the steady
     /// states' initial-state dependence, the approach in time.
     Star,
+    /// Entanglement and steering batteries (paper 003): Figs. 1–5, the Field-QB and the
+    /// two-qubit cavity battery, the paper's formulas against the computed values.
+    Steering,
 }
 
 fn run() -> Result<()> {
@@ -157,6 +160,7 @@ fn run() -> Result<()> {
             Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
             Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
             Paper::Star => reproduce::star::run(&out.join("star")),
+            Paper::Steering => reproduce::steering::run(&out.join("steering")),
         },
     }
 }

@@ -13,24 +13,15 @@ fn series<'a>(run: &'a Run, name: &str) -> &'a [f64] {
     &run.series.iter().find(|(n, _)| n == name).unwrap().1
 }
 
-/// The scenario of `examples/cavity_pair.toml` at anisotropy J₂ (J₁ = Δ = ω_a = ω_g = 1).
+/// The scenario of `examples/cavity_pair.toml` at anisotropy J₂, E(t) and purity.
 fn pair(j2: f64) -> Params {
-    let mut p = Params::paper(
-        1,
-        4.0,
-        1.0,
+    let mut p = Params::cavity_pair(
+        j2,
         TimeGrid {
             t_max: 10.0,
             steps: 201,
         },
     );
-    p.chain.sites = 2;
-    p.chain.gamma = 0.0;
-    p.chain.delta = j2;
-    p.chain.initial = ChainStart::Down;
-    p.cavity.levels = PHOTONS + 1;
-    p.cavity.photons = PHOTONS;
-    p.coupling.kind = CouplingKind::JaynesCummings;
     p.output.metrics = vec![Metric::Energy, Metric::Purity];
     p
 }

@@ -509,16 +509,6 @@ fn monotone(z: &[Vec<f64>], along_kappa: bool, up: bool) -> bool {
         .all(|&(a, b)| if up { b >= a - tol } else { b <= a + tol })
 }
 
-/// Pearson correlation of two equal-length samples.
-fn correlation(x: &[f64], y: &[f64]) -> f64 {
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (mx, my) = (mean(x), mean(y));
-    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
-    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
-    cov / (vx * vy).sqrt()
-}
-
 fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
     let mut points = Vec::new();
     for (two_j, n) in FIG89_GRIDS {
@@ -682,7 +672,7 @@ fn grid_figure(
         yes(monotone(&z, false, true)),
         yes(monotone(&z, true, true)),
         yes(monotone(&z, true, false)),
-        correlation(&e, &en),
+        super::correlation(&e, &en),
     )?;
     Ok(())
 }

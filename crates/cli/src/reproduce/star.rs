@@ -19,6 +19,7 @@ use qbattery::models::star::{Params, Representation, ReservoirKind};
 use qbattery::simulation::{Metric, Silent, TimeGrid};
 use serde::{Deserialize, Serialize};
 
+use super::Claims;
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
 use crate::sweep::run_sweep;
@@ -274,36 +275,6 @@ fn min(y: impl IntoIterator<Item = f64>) -> f64 {
     y.into_iter().fold(f64::INFINITY, f64::min)
 }
 
-fn verdict(holds: bool) -> &'static str {
-    if holds {
-        "holds"
-    } else {
-        "**does not hold**"
-    }
-}
-
-/// The report's claim table: (figure, what the paper says, what we find, verdict).
-struct Claims(Vec<[String; 4]>);
-
-impl Claims {
-    fn add(&mut self, fig: &str, claim: &str, ours: String, holds: bool) {
-        self.0
-            .push([fig.into(), claim.into(), ours, verdict(holds).into()]);
-    }
-
-    fn write(&self, md: &mut String) -> Result<()> {
-        writeln!(
-            md,
-            "## The paper's claims against our numbers\n\n| figure | the paper says | we find | verdict |\n|---|---|---|---|"
-        )?;
-        for [a, b, c, d] in &self.0 {
-            writeln!(md, "| {a} | {b} | {c} | {d} |")?;
-        }
-        writeln!(md)?;
-        Ok(())
-    }
-}
-
 /// Runs the reproduction into `out` and prints a short summary.
 pub fn run(out: &Path) -> Result<()> {
     let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
@@ -320,7 +291,7 @@ pub fn run(out: &Path) -> Result<()> {
          from |g…g⟩). Data in `figN/figN.csv` (W, ℰ, E(∞) − E(0), purity and the \
          battery–chargers log-negativity per curve).\n"
     )?;
-    let mut claims = Claims(Vec::new());
+    let mut claims = Claims::default();
     let clock = std::time::Instant::now();
     let mut timings = Vec::new();
     let lap = |what: &str, timings: &mut Vec<(String, f64)>| {
@@ -349,11 +320,8 @@ pub fn run(out: &Path) -> Result<()> {
         .map(|(w, s)| format!("{w} {s:.1} s"))
         .collect();
     writeln!(md, "\nTimings: {}.", list.join("; "))?;
-    let failed = claims.0.iter().filter(|c| c[3] != "holds").count();
-    println!(
-        "  {} of the paper's claims checked, {failed} do not hold (see the report)",
-        claims.0.len()
-    );
+    let (checked, failed) = claims.counts();
+    println!("  {checked} of the paper's claims checked, {failed} do not hold (see the report)");
     super::finish(&dir, "star", md, prov)
 }
 

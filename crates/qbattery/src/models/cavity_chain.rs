@@ -150,6 +150,22 @@ impl Params {
         }
     }
 
+    /// The two-qubit cavity battery of 003_0f93033296fe24a2.txt (Eqs. 22–24; see the module
+    /// documentation) at anisotropy J₂, with J₁ = Δ = ω_a = ω_g = 1: N = 2 qubits, the
+    /// Jaynes–Cummings coupling, |7, g, g⟩ with 8 Fock levels (exact), outputs `time`.
+    pub fn cavity_pair(j2: f64, time: TimeGrid) -> Self {
+        let photons = 7;
+        let mut p = Self::paper(1, 4.0, 1.0, time);
+        p.chain.sites = 2;
+        p.chain.gamma = 0.0;
+        p.chain.delta = j2;
+        p.chain.initial = ChainStart::Down;
+        p.cavity.levels = photons + 1;
+        p.cavity.photons = photons;
+        p.coupling.kind = CouplingKind::JaynesCummings;
+        p
+    }
+
     /// Checks every field against its physical range.
     pub fn validate(&self) -> Result<()> {
         let c = &self.chain;
