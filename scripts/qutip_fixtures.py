@@ -1190,6 +1190,115 @@ def fixture_star(out_dir):
     return write(out_dir, "star_steady.json", data)
 
 
+# ---------------------------------------------------------------- 12: steering batteries (paper 003)
+
+
+def steering_np(rho2):
+    """Entropic steering of Eq. 8 (log2) from the joint outcome probabilities of the Pauli
+    measurements sigma_i ⊗ sigma_i: I^ab = sum_i H(sigma_i^b | sigma_i^a), and I^ba."""
+    paulis = [qutip.sigmax().full(), qutip.sigmay().full(), qutip.sigmaz().full()]
+
+    def h(p):
+        p = np.asarray(p).ravel()
+        p = p[p > 1e-15]
+        return float(-np.sum(p * np.log2(p)))
+
+    i_ab = i_ba = 0.0
+    for s in paulis:
+        w, v = np.linalg.eigh(s)
+        proj = [np.outer(v[:, k], v[:, k].conj()) for k in range(2)]
+        joint = np.array([[np.trace(rho2 @ np.kron(pa, pb)).real for pb in proj] for pa in proj])
+        i_ab += h(joint) - h(joint.sum(axis=1))
+        i_ba += h(joint) - h(joint.sum(axis=0))
+    return i_ab, i_ba
+
+
+def steering_outputs(states, h_b, keep):
+    """The pair's metrics along a trajectory; `keep` are the two qubits' indices."""
+    out = {k: [] for k in ["energy", "ergotropy", "purity", "entropy", "entropy_qubit1",
+                           "ergotropy_qubit1", "concurrence", "steering_ab", "steering_ba"]}
+    hb = h_b.full()
+    h1 = (0.5 * qutip.sigmaz()).full()
+    e0 = None
+    for s in states:
+        rho2 = s.ptrace(keep) if len(s.dims[0]) > 2 else (s * s.dag() if s.isket else s)
+        r = rho2.full()
+        e = float(np.trace(hb @ r).real)
+        e0 = e if e0 is None else e0
+        r1 = rho2.ptrace(0)
+        i_ab, i_ba = steering_np(r)
+        out["energy"].append(e - e0)
+        out["ergotropy"].append(ergotropy_np(r, hb))
+        out["purity"].append(float(np.trace(r @ r).real))
+        out["entropy"].append(float(qutip.entropy_vn(rho2, base=2)))
+        out["entropy_qubit1"].append(float(qutip.entropy_vn(r1, base=2)))
+        out["ergotropy_qubit1"].append(ergotropy_np(r1.full(), h1))
+        out["concurrence"].append(float(qutip.concurrence(rho2)))
+        out["steering_ab"].append(i_ab)
+        out["steering_ba"].append(i_ba)
+    return {k: flist(v) for k, v in out.items()}
+
+
+def fixture_steering(out_dir):
+    times = np.linspace(0.0, 5.0, 26)
+    g_ = qutip.basis(2, 1)
+    sx, sy, sz = qutip.sigmax(), qutip.sigmay(), qutip.sigmaz()
+    i2 = qutip.qeye(2)
+    results = []
+    # Field-QB (Eqs. 13-14), Delta = 1, g = 1, f = A cos t + B, Delta/2 sigma_z = Delta S^z.
+    delta, g = 1.0, 1.0
+    h_b = 0.5 * delta * (qutip.tensor(sz, i2) + qutip.tensor(i2, sz)) + 0.5 * g * sum(
+        qutip.tensor(op, op) for op in (sx, sy, sz))
+    hx = 0.5 * (qutip.tensor(sx, i2) + qutip.tensor(i2, sx))
+    psi0 = qutip.tensor(g_, g_)
+    for a, b in [(2.0, 0.0), (1.0, 2.0)]:
+        for reading in ["drive", "drive_and_battery"]:
+            coeff = (lambda t, a=a, b=b: a * np.cos(t) + b)
+            h = [[hx, coeff]] if reading == "drive" else [h_b, [hx, coeff]]
+            res = qutip.sesolve(h, psi0, times, options=ode_options())
+            results.append({"model": "field_qb", "a": a, "b": b, "g": g, "hamiltonian": reading,
+                            **steering_outputs(res.states, h_b, [0, 1])})
+    # Cavity QB (Eqs. 22-24 in the reading of Eq. 24): JC coupling, |7, g, g>, 8 levels.
+    levels, n = 8, 7
+    for j2 in [1.0, 0.0]:
+        j1 = 1.0
+        dims = [levels, 2, 2]
+        ad = embed(qutip.destroy(levels), 0, dims)
+        sm = [embed(qutip.sigmam(), k, dims) for k in (1, 2)]
+        hb_pair = 0.5 * delta * (qutip.tensor(sz, i2) + qutip.tensor(i2, sz)) + j1 * (
+            qutip.tensor(sx, sx) + qutip.tensor(sy, sy)) + j2 * qutip.tensor(sz, sz)
+        h = ad.dag() * ad + qutip.tensor(qutip.qeye(levels), hb_pair)
+        for m in sm:
+            h = h + 1.0 * (ad * m.dag() + ad.dag() * m)
+        psi0 = qutip.tensor(qutip.basis(levels, n), g_, g_)
+        res = qutip.sesolve(h, psi0, times, options=ode_options())
+        results.append({"model": "cavity_pair", "j2": j2,
+                        **steering_outputs(res.states, hb_pair, [1, 2])})
+    checks = {
+        "bell_steering": steering_np(np.outer([0.5**0.5, 0, 0, 0.5**0.5], [0.5**0.5, 0, 0, 0.5**0.5])),
+    }
+    print("steering checks:", checks)
+    data = header(
+        "Paper 003 (papers/003_0f93033296fe24a2.txt): the Field-QB (Eqs. 13-14, Delta = 1, g = 1, "
+        "f(t) = A cos t + B, the field alone or with H_b) and the two-qubit cavity battery "
+        "(Eq. 24's reading: H = a^+a + (Delta/2) sum sigma_z + J1 (sxsx + sysy) + J2 szsz + "
+        "sum (a sigma_+ + a^+ sigma_-), J1 = Delta = 1, |7, g, g>, 8 levels), by qutip.sesolve.",
+        {
+            "qubits": "|g> = basis(2, 1) (sigma_z = -1), the pair ordered qubit_1 ⊗ qubit_2",
+            "energy": "Tr(H_b rho_pair) - its value at t = 0",
+            "ergotropy": "of rho_pair against H_b; ergotropy_qubit1 of qubit 1 against sigma_z/2",
+            "entropy": "von Neumann entropy (log2) of the pair and of qubit 1",
+            "steering": "I^ab = sum_i H(sigma_i^b | sigma_i^a) from joint outcome probabilities, log2 (NumPy)",
+            "concurrence": "qutip.concurrence",
+        },
+        solver_record("qutip.sesolve"),
+    )
+    data["times"] = flist(times)
+    data["results"] = results
+    data["checks"] = {"bell_steering": list(checks["bell_steering"])}
+    return write(out_dir, "steering_batteries.json", data)
+
+
 # ---------------------------------------------------------------- main
 
 FIXTURES = {
@@ -1204,6 +1313,7 @@ FIXTURES = {
     "spin_operators": fixture_spin_operators,
     "bench_chain_energy": fixture_bench_energy,
     "star_steady": fixture_star,
+    "steering_batteries": fixture_steering,
 }
 
 
