@@ -111,6 +111,24 @@ enum Paper {
     /// Entanglement and steering batteries (paper 003): Figs. 1–5, the Field-QB and the
     /// two-qubit cavity battery, the paper's formulas against the computed values.
     Steering,
+    /// Every reproduction above, each into its own directory, with an index README.md
+    /// linking the reports and their wall times; fails if any of them fails.
+    All,
+}
+
+impl Paper {
+    /// The reproduction's name (its directory under `--out`); `None` for `all`.
+    fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Paper::CavityChain => "cavity-chain",
+            Paper::CavityChainControl => "cavity-chain-control",
+            Paper::CentralSpin => "central-spin",
+            Paper::Micromaser => "micromaser",
+            Paper::Star => "star",
+            Paper::Steering => "steering",
+            Paper::All => return None,
+        })
+    }
 }
 
 fn run() -> Result<()> {
@@ -152,15 +170,12 @@ fn run() -> Result<()> {
             overrides,
             max_memory,
         } => optimize::run(&scenario, &out, &overrides, max_memory),
-        Command::Reproduce { paper, out } => match paper {
-            Paper::CavityChain => reproduce::cavity_chain::run(&out.join("cavity-chain")),
-            Paper::CavityChainControl => {
-                reproduce::cavity_chain_control::run(&out.join("cavity-chain-control"))
+        Command::Reproduce { paper, out } => match paper.name() {
+            None => reproduce::run_all(&out, reproduce::ALL),
+            Some(name) => {
+                let r = reproduce::find(name).expect("every paper has a reproduction");
+                (r.run)(&out.join(name))
             }
-            Paper::CentralSpin => reproduce::central_spin::run(&out.join("central-spin")),
-            Paper::Micromaser => reproduce::micromaser::run(&out.join("micromaser")),
-            Paper::Star => reproduce::star::run(&out.join("star")),
-            Paper::Steering => reproduce::steering::run(&out.join("steering")),
         },
     }
 }
@@ -176,5 +191,21 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn every_paper_names_a_reproduction() {
+        for p in Paper::value_variants() {
+            if let Some(name) = p.name() {
+                assert!(reproduce::find(name).is_some(), "{name}");
+            }
+        }
+        assert_eq!(Paper::value_variants().len(), reproduce::ALL.len() + 1);
     }
 }
