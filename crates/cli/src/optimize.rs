@@ -146,6 +146,13 @@ pub fn run(
             s.kind, m.start, m.x, m.value, m.iterations, m.stop
         );
     }
+    if !report.replaced.is_empty() {
+        println!(
+            "{} random start(s) stalled on a flat plateau after one step and were replaced by fresh seeded ones: {:?}",
+            report.replaced.len(),
+            report.replaced
+        );
+    }
     let best_parts = loss.evaluate(&best.x, None)?;
     let gain = best_parts.charging_gain();
     if gain.abs() < 1e-9 {
@@ -190,6 +197,7 @@ pub fn write_report(
         stop: &'a qbattery::optimize::StopReason,
         start_index: usize,
         grid_evaluations: usize,
+        replaced_starts: &'a [Vec<f64>],
     }
     let best = report.best();
     let optimum = Optimum {
@@ -199,6 +207,7 @@ pub fn write_report(
         stop: &best.stop,
         start_index: report.best,
         grid_evaluations: report.grid_evaluations,
+        replaced_starts: &report.replaced,
     };
     dir.write_json(&format!("{prefix}optimum"), &optimum)?;
     dir.write_json(&format!("{prefix}starts"), &report.starts)?;

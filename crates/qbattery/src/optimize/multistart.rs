@@ -62,6 +62,9 @@ pub struct StartReport {
 pub struct Report {
     /// Every start, in the order grid, given, random.
     pub starts: Vec<StartReport>,
+    /// Random starts whose search stalled on a flat plateau (see [`on_plateau`]) and were
+    /// replaced by fresh ones from the same seeded stream: their start points, in order.
+    pub replaced: Vec<Vec<f64>>,
     /// Index into `starts` of the lowest value among converged searches, or among all
     /// searches with a finite value when none converged.
     pub best: usize,
@@ -74,6 +77,34 @@ impl Report {
     pub fn best(&self) -> &Minimum {
         &self.starts[self.best].minimum
     }
+}
+
+/// Probe distance of [`on_plateau`], as a fraction of each coordinate's box width, and
+/// the largest change of f over it (relative to 1 + |f|) that still counts as flat.
+const PLATEAU_PROBE: f64 = 1e-2;
+const PLATEAU_FLATNESS: f64 = 1e-6;
+
+/// Whether a search stalled on a flat plateau rather than found a minimum: it stopped on
+/// the projected-gradient test after at most one iteration, and f changes by less than
+/// [`PLATEAU_FLATNESS`] (relative to 1 + |f|) a step of [`PLATEAU_PROBE`] of the box into
+/// it along every coordinate. (The micromaser loss's no-charging corner: one steepest-descent
+/// step from a start with a large penalty lands there.) A curved minimum that one step
+/// happened to reach changes by more than that and is kept.
+fn on_plateau<O: Objective + ?Sized>(f: &O, bounds: &Bounds, m: &Minimum) -> bool {
+    if m.iterations > 1 || m.stop != super::StopReason::ProjectedGradient || !m.value.is_finite() {
+        return false;
+    }
+    let tol = PLATEAU_FLATNESS * (1.0 + m.value.abs());
+    (0..m.x.len()).all(|i| {
+        let step = PLATEAU_PROBE * (bounds.upper[i] - bounds.lower[i]);
+        let mut y = m.x.clone();
+        y[i] = if m.x[i] + step <= bounds.upper[i] {
+            m.x[i] + step
+        } else {
+            m.x[i] - step
+        };
+        f.value(&y).is_ok_and(|v| (v - m.value).abs() <= tol)
+    })
 }
 
 /// splitmix64: a small, well-mixed generator for reproducible starts.
@@ -159,19 +190,46 @@ pub fn run<O: Objective + Sync + ?Sized>(
         starts.push((StartKind::Given, g.clone()));
     }
     let mut state = options.seed;
-    for _ in 0..options.random_starts {
-        let x = (0..n)
+    let mut draw = || -> Vec<f64> {
+        (0..n)
             .map(|i| bounds.lower[i] + splitmix(&mut state) * (bounds.upper[i] - bounds.lower[i]))
-            .collect();
-        starts.push((StartKind::Random, x));
+            .collect()
+    };
+    for _ in 0..options.random_starts {
+        starts.push((StartKind::Random, draw()));
     }
-    let searched: Vec<StartReport> = starts
-        .into_par_iter()
-        .map(|(kind, x)| {
-            lbfgsb::minimize(f, bounds, &x, &options.search)
-                .map(|minimum| StartReport { kind, minimum })
-        })
-        .collect::<Result<_>>()?;
+    let search = |starts: Vec<(StartKind, Vec<f64>)>| -> Result<Vec<StartReport>> {
+        starts
+            .into_par_iter()
+            .map(|(kind, x)| {
+                lbfgsb::minimize(f, bounds, &x, &options.search)
+                    .map(|minimum| StartReport { kind, minimum })
+            })
+            .collect()
+    };
+    let mut searched = search(starts)?;
+    // Random starts stalled on a plateau are replaced from the same seeded stream, in
+    // rounds, at most `random_starts` times in all (a box that is mostly plateau ends).
+    let mut replaced = Vec::new();
+    loop {
+        let stalled: Vec<usize> = (0..searched.len())
+            .filter(|&i| searched[i].kind == StartKind::Random)
+            .filter(|&i| on_plateau(f, bounds, &searched[i].minimum))
+            .take(options.random_starts - replaced.len())
+            .collect();
+        if stalled.is_empty() {
+            break;
+        }
+        let fresh = search(
+            stalled
+                .iter()
+                .map(|_| (StartKind::Random, draw()))
+                .collect(),
+        )?;
+        for (i, s) in stalled.into_iter().zip(fresh) {
+            replaced.push(std::mem::replace(&mut searched[i], s).minimum.start);
+        }
+    }
     let pick = |converged_only: bool| {
         (0..searched.len())
             .filter(|&i| searched[i].minimum.value.is_finite())
@@ -192,6 +250,7 @@ pub fn run<O: Objective + Sync + ?Sized>(
         })?;
     Ok(Report {
         starts: searched,
+        replaced,
         best,
         grid_evaluations,
     })
@@ -245,6 +304,7 @@ mod tests {
             "{:?}",
             best.x
         );
+        assert!(rep.replaced.is_empty(), "{:?}", rep.replaced);
         // Same seed, same starts.
         let again = run(&DoubleWell, &b, &[vec![1.5, 0.0]], &opts).unwrap();
         assert_eq!(again.starts[3].minimum.start, rep.starts[3].minimum.start);
@@ -256,5 +316,70 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("grid_points"));
+    }
+
+    /// A bowl at (0.3, 0.3) whose far side (x + y > 1.2) is a flat plateau at 0 reached
+    /// through a steep penalty wall: starts there stall after one step and are replaced,
+    /// reproducibly; none is replaced where the bowl is found directly.
+    struct BowlAndPlateau;
+    impl Objective for BowlAndPlateau {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn value_and_gradient(&self, x: &[f64], g: &mut [f64]) -> Result<f64> {
+            let s = x[0] + x[1];
+            if s > 1.2 {
+                g.fill(0.0);
+                return Ok(0.0);
+            }
+            let (a, b) = (x[0] - 0.3, x[1] - 0.3);
+            g[0] = 2.0 * a;
+            g[1] = 2.0 * b;
+            Ok(a * a + b * b - 1.0)
+        }
+    }
+
+    #[test]
+    fn starts_stalled_on_a_plateau_are_replaced_from_the_seed() {
+        let b = Bounds::new(vec![0.0, 0.0], vec![1.0, 1.0]).unwrap();
+        let opts = Options {
+            random_starts: 6,
+            seed: 3,
+            grid_points: 0,
+            ..Options::default()
+        };
+        // A start on the plateau: one search that goes nowhere, flagged.
+        let m = lbfgsb::minimize(&BowlAndPlateau, &b, &[0.9, 0.9], &opts.search).unwrap();
+        assert!(
+            m.iterations <= 1 && on_plateau(&BowlAndPlateau, &b, &m),
+            "{m:?}"
+        );
+        // The bowl's minimum, even when reached in one step, is not a plateau.
+        let m = lbfgsb::minimize(&BowlAndPlateau, &b, &[0.3, 0.5], &opts.search).unwrap();
+        assert!(!on_plateau(&BowlAndPlateau, &b, &m), "{m:?}");
+        let rep = run(&BowlAndPlateau, &b, &[], &opts).unwrap();
+        assert!(
+            !rep.replaced.is_empty(),
+            "seed 3 puts a start on the plateau"
+        );
+        for r in &rep.replaced {
+            assert!(r[0] + r[1] > 1.2, "{r:?}");
+        }
+        let on_bowl = rep
+            .starts
+            .iter()
+            .filter(|s| (s.minimum.value + 1.0).abs() < 1e-9)
+            .count();
+        let left_on_plateau = rep.starts.iter().filter(|s| s.minimum.value == 0.0).count();
+        assert_eq!(on_bowl + left_on_plateau, rep.starts.len());
+        if rep.replaced.len() < opts.random_starts {
+            assert_eq!(
+                left_on_plateau, 0,
+                "below the cap every stalled start is replaced"
+            );
+        }
+        let again = run(&BowlAndPlateau, &b, &[], &opts).unwrap();
+        assert_eq!(again.replaced, rep.replaced);
+        assert_eq!(again.starts, rep.starts);
     }
 }
