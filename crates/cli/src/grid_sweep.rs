@@ -195,7 +195,8 @@ pub fn run(
         eprintln!("warning: {warned} of {count} points have warnings (see sweep.json)");
     }
     eprintln!(
-        "qbattery: sweep of {count} points written to {} ({:.2} s)",
+        "qbattery: sweep of {count} point{} written to {} ({:.2} s)",
+        if count == 1 { "" } else { "s" },
         dir.path().display(),
         prov.wall_seconds
     );

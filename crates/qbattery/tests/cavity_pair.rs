@@ -136,3 +136,22 @@ fn ergotropy_of_a_charger_site_is_refused() {
     let e = run_params(p, &mut Silent).unwrap_err().to_string();
     assert!(e.contains("output.ergotropy_of[0]"), "{e}");
 }
+
+/// Per-site values without their metric are refused, naming the field and the metric.
+#[test]
+fn per_site_values_need_their_metric() {
+    let mut p = pair(1.0);
+    p.output.ergotropy_of = vec!["spin1".into()];
+    let e = run_params(p, &mut Silent).unwrap_err().to_string();
+    assert!(
+        e.contains("output.ergotropy_of") && e.contains("\"ergotropy\""),
+        "{e}"
+    );
+    let mut p = pair(1.0);
+    p.output.entropy_of = vec!["spin1".into()];
+    let e = run_params(p, &mut Silent).unwrap_err().to_string();
+    assert!(
+        e.contains("output.entropy_of") && e.contains("\"entropy\""),
+        "{e}"
+    );
+}

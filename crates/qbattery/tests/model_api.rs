@@ -175,6 +175,7 @@ fn pair_metrics_follow_the_two_cell_solution() {
         &[
             "cells.representation=\"dicke\"",
             "output.metrics=[\"concurrence\"]",
+            "output.entropy_of=[]",
         ],
     )
     .run(u64::MAX, &mut Silent)

@@ -240,6 +240,21 @@ impl OutputSettings {
                 "two site names, e.g. [\"spin1\", \"spin2\"] (or empty: the battery)",
             ));
         }
+        for (field, sites, metric) in [
+            ("output.entropy_of", &self.entropy_of, Metric::Entropy),
+            ("output.ergotropy_of", &self.ergotropy_of, Metric::Ergotropy),
+        ] {
+            if !sites.is_empty() && !self.metrics.contains(&metric) {
+                return Err(Error::invalid(
+                    field,
+                    format!("{sites:?}"),
+                    format!(
+                        "empty unless output.metrics has \"{}\" (the per-site values come with it)",
+                        metric.name()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }
