@@ -19,7 +19,7 @@ use qbattery::dynamics::steady::SteadyMethod;
 use qbattery::models::cavity_chain::{self, Params};
 use qbattery::simulation::{Metric, OutputSettings, Run, TimeGrid};
 
-use crate::output::{Provenance, RunDir};
+use crate::output::RunDir;
 use crate::plot::{heatmap, line_plot, Heatmap, LinePlot, Series};
 use crate::sweep::run_sweep;
 
@@ -1035,8 +1035,7 @@ fn claims(md: &mut String, curves: &[Curve], grid: &[(GridPoint, AtPeak)]) -> Re
 
 /// Runs the reproduction into `out` and prints a short summary.
 pub fn run(out: &Path) -> Result<()> {
-    let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
-    let dir = RunDir::create(out)?;
+    let (dir, prov) = super::begin(out)?;
     let mut md = String::from(
         "# Cavity–Heisenberg spin-j chain battery — reproduction of 000_e3df25f406468476\n\n\
          N = 3 sites, γ = 0.4, Δ = 1, ω_a = ω_c = 1, 14 Fock levels, initial |G⟩_B ⊗ |3⟩, \

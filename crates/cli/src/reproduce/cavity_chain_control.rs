@@ -17,7 +17,7 @@ use qbattery::models::control::{self, ControlSpec};
 use qbattery::simulation::Run;
 use serde::{Deserialize, Serialize};
 
-use crate::output::{Provenance, RunDir};
+use crate::output::RunDir;
 use crate::plot::{line_plot, LinePlot, Series};
 use crate::sweep::run_sweep;
 
@@ -382,8 +382,7 @@ fn report(md: &mut String, all: &[(&Case, &Outcome)]) -> Result<()> {
 
 /// Runs the reproduction into `out`.
 pub fn run(out: &Path) -> Result<()> {
-    let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
-    let dir = RunDir::create(out)?;
+    let (dir, prov) = super::begin(out)?;
     let cases = cases();
     let ckpt = dir.path().join("checkpoints").join("control.jsonl");
     let outcomes = run_sweep("cavity-chain-control", &cases, &ckpt, solve)?;

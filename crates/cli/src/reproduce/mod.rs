@@ -64,10 +64,7 @@ pub fn find(name: &str) -> Option<&'static Reproduction> {
 /// time and outcome. Errors after the index is written when any reproduction failed.
 pub fn run_all(out: &Path, set: &[Reproduction]) -> anyhow::Result<()> {
     use std::fmt::Write as _;
-    let mut prov = crate::output::Provenance::start(
-        std::env::args_os().map(|a| a.to_string_lossy().into_owned()),
-    );
-    let dir = crate::output::RunDir::create(out)?;
+    let (dir, mut prov) = begin(out)?;
     let mut md = String::from(
         "# qbattery reproductions\n\n| reproduction | paper | report | wall time | outcome |\n|---|---|---|---|---|\n",
     );
@@ -105,6 +102,17 @@ pub fn run_all(out: &Path, set: &[Reproduction]) -> anyhow::Result<()> {
             failed.join(", ")
         )
     }
+}
+
+/// Starts a reproduction: its output directory `out`, created, and the provenance of
+/// this process's command line (closed by [`finish`]).
+pub(crate) fn begin(
+    out: &Path,
+) -> anyhow::Result<(crate::output::RunDir, crate::output::Provenance)> {
+    let prov = crate::output::Provenance::start(
+        std::env::args_os().map(|a| a.to_string_lossy().into_owned()),
+    );
+    Ok((crate::output::RunDir::create(out)?, prov))
 }
 
 /// Ends a reproduction: the wall time appended to the report `md`, written as

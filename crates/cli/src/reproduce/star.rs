@@ -20,7 +20,7 @@ use qbattery::simulation::{Metric, Silent, TimeGrid};
 use serde::{Deserialize, Serialize};
 
 use super::Claims;
-use crate::output::{Provenance, RunDir};
+use crate::output::RunDir;
 use crate::plot::{line_plot, LinePlot, Series};
 use crate::sweep::run_sweep;
 
@@ -277,8 +277,7 @@ fn min(y: impl IntoIterator<Item = f64>) -> f64 {
 
 /// Runs the reproduction into `out` and prints a short summary.
 pub fn run(out: &Path) -> Result<()> {
-    let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
-    let dir = RunDir::create(out)?;
+    let (dir, prov) = super::begin(out)?;
     let mut md = String::new();
     writeln!(
         md,

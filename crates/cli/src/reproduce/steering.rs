@@ -21,7 +21,7 @@ use qbattery::simulation::{Metric, Run, Silent, TimeGrid};
 use qbattery::{c64, Mat};
 
 use super::Claims;
-use crate::output::{Provenance, RunDir};
+use crate::output::RunDir;
 use crate::plot::{line_plot, LinePlot, Series};
 
 /// The three fields of Figs. 1–2: (name, A, B), Δ = ω = 1.
@@ -122,8 +122,7 @@ fn plot(dir: &RunDir, stem: &str, title: String, y_label: &str, s: Vec<Series>) 
 
 /// Runs the reproduction into `out` and prints a short summary.
 pub fn run(out: &Path) -> Result<()> {
-    let prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
-    let dir = RunDir::create(out)?;
+    let (dir, prov) = super::begin(out)?;
     let mut md = String::new();
     writeln!(
         md,
