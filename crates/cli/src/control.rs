@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
-use crate::results::{write_run, Figures, Origin};
+use crate::results::{write_run, Figures, Formats, Origin};
 use crate::simulate::Bar;
 
 /// The summary written as `optimum.json`.
@@ -100,7 +100,7 @@ pub fn run(
             source: None,
             provenance: &prov,
         };
-        write_run(&dir, sub, title, run, origin, Figures::None)?;
+        write_run(&dir, sub, title, run, origin, Figures::None, Formats::CSV)?;
     }
     write_summary(&dir, &outcome)?;
     plots(&dir, &outcome, &trajectory.0, &constant.0)?;
@@ -177,24 +177,20 @@ fn plots(dir: &RunDir, o: &ControlOutcome, optimized: &Run, constant: &Run) -> R
         x.extend([o.edges[k], o.edges[k + 1]]);
         y.extend([g, g]);
     }
-    let units = "(ω_a t)";
+    let units = &optimized.units;
     line_plot(
         &dir.path().join("protocol"),
         &LinePlot {
             title: format!("optimized {}", o.spec.drive),
-            x_label: format!("t {units}"),
-            y_label: o.spec.drive.clone(),
+            x_label: units.label("t"),
+            y_label: format!("{} ({})", o.spec.drive, units.rate),
             series: vec![
-                Series {
-                    label: "optimized".into(),
-                    x: x.clone(),
-                    y,
-                },
-                Series {
-                    label: format!("best constant {:.3}", o.best_constant.0),
-                    x: vec![0.0, o.spec.tau],
-                    y: vec![o.best_constant.0; 2],
-                },
+                Series::new("optimized".into(), x.clone(), y),
+                Series::new(
+                    format!("best constant {:.3}", o.best_constant.0),
+                    vec![0.0, o.spec.tau],
+                    vec![o.best_constant.0; 2],
+                ),
             ],
             log_x: false,
             log_y: false,
@@ -209,19 +205,19 @@ fn plots(dir: &RunDir, o: &ControlOutcome, optimized: &Run, constant: &Run) -> R
         &dir.path().join("energy"),
         &LinePlot {
             title: "stored energy under the optimized and the best constant protocol".into(),
-            x_label: format!("t {units}"),
-            y_label: "E (ħω_a)".into(),
+            x_label: units.label("t"),
+            y_label: units.label("energy"),
             series: vec![
-                Series {
-                    label: "optimized".into(),
-                    x: optimized.grid.clone(),
-                    y: energy(optimized),
-                },
-                Series {
-                    label: format!("constant g = {:.3}", o.best_constant.0),
-                    x: constant.grid.clone(),
-                    y: energy(constant),
-                },
+                Series::new(
+                    "optimized".into(),
+                    optimized.grid.clone(),
+                    energy(optimized),
+                ),
+                Series::new(
+                    format!("constant g = {:.3}", o.best_constant.0),
+                    constant.grid.clone(),
+                    energy(constant),
+                ),
             ],
             log_x: false,
             log_y: false,

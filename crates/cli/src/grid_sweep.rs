@@ -2,14 +2,14 @@
 //! over any scenario keys of any model, run through the registry, points in parallel,
 //! each finished point appended to `DIR/checkpoint.jsonl` at once (so a sweep killed at any
 //! moment, even by `kill -9`, resumes with no point lost, duplicated or recomputed); then
-//! `sweep.csv` (the axes and every point's summary scalars), `sweep.json` (axes, labels,
+//! `sweep.csv` (the axes and every point's summary scalars, headers with units), `sweep.json` (axes, labels,
 //! failures, provenance) and a line plot (1-D) or heatmap (2-D) of each scalar in `plots/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use qbattery::simulation::{memory, Silent};
+use qbattery::simulation::{memory, Silent, Units};
 use serde::{Deserialize, Serialize};
 
 use crate::output::{Provenance, RunDir};
@@ -151,6 +151,7 @@ pub fn run(
     let text = crate::scenario::read(Some(scenario))?;
     // Every point is read and checked before any runs: bad input stops the sweep at once.
     let mut points = Vec::with_capacity(count);
+    let mut units: Option<Units> = None;
     for index in 0..count {
         let mut set = overrides.to_vec();
         let mut rest = index;
@@ -159,13 +160,25 @@ pub fn run(
             rest /= a.values.len();
         }
         set[overrides.len()..].reverse();
-        qbattery::scenario::load(&text, &set).with_context(|| {
+        let model = qbattery::scenario::load(&text, &set).with_context(|| {
             format!(
                 "in {}, sweep point #{index} ({})",
                 scenario.display(),
                 set[overrides.len()..].join(" ")
             )
         })?;
+        units = Some(match units {
+            Some(u) if u != model.units() => Units {
+                note: Some(
+                    "the sweep varies the parameter the model's units are named after: \
+                     numbers are in the unit u of the scenario's parameters"
+                        .into(),
+                ),
+                ..Units::default()
+            },
+            Some(u) => u,
+            None => model.units(),
+        });
         points.push(Point { set });
     }
     let threads = rayon::current_num_threads().max(1) as u64;
@@ -189,7 +202,8 @@ pub fn run(
         },
     )?;
     prov.finish();
-    write_outputs(&dir, scenario, axes, &points, &results, &prov)?;
+    let units = units.unwrap_or_default();
+    write_outputs(&dir, scenario, axes, &points, &results, &units, &prov)?;
     let warned = results.iter().filter(|r| !r.warnings.is_empty()).count();
     if warned > 0 {
         eprintln!("warning: {warned} of {count} points have warnings (see sweep.json)");
@@ -209,6 +223,7 @@ fn write_outputs(
     axes: &[Axis],
     points: &[Point],
     results: &[PointResult],
+    units: &Units,
     prov: &Provenance,
 ) -> Result<()> {
     let names: BTreeSet<&String> = results.iter().flat_map(|r| r.scalars.keys()).collect();
@@ -230,7 +245,7 @@ fn write_outputs(
         .collect();
     for name in &names {
         columns.push((
-            (*name).clone(),
+            units.header(name),
             results
                 .iter()
                 .map(|r| r.scalars.get(*name).copied().flatten().unwrap_or(f64::NAN))
@@ -246,15 +261,7 @@ fn write_outputs(
     let plottable = |k: usize| {
         coords[k].0.windows(2).all(|w| w[1] > w[0]) || coords[k].0.windows(2).all(|w| w[1] < w[0])
     };
-    let column = |name: &str| {
-        &columns
-            .iter()
-            .find(|(n, _)| n == name)
-            .expect("a column per scalar")
-            .1
-    };
-    for name in &names {
-        let z = column(name);
+    for (name, (_, z)) in names.iter().zip(&columns[axes.len()..]) {
         let stem = dir.path().join("plots").join(name.as_str());
         match axes.len() {
             1 => {
@@ -263,12 +270,8 @@ fn write_outputs(
                     &LinePlot {
                         title: format!("{name} vs {}", axes[0].key),
                         x_label: axes[0].key.clone(),
-                        y_label: name.replace('_', " "),
-                        series: vec![Series {
-                            label: (*name).clone(),
-                            x: coords[0].0.clone(),
-                            y: z.clone(),
-                        }],
+                        y_label: units.label(name),
+                        series: vec![Series::new((*name).clone(), coords[0].0.clone(), z.clone())],
                         log_x: false,
                         log_y: false,
                     },
@@ -294,7 +297,7 @@ fn write_outputs(
                         title: name.to_string(),
                         x_label: axes[0].key.clone(),
                         y_label: axes[1].key.clone(),
-                        z_label: name.replace('_', " "),
+                        z_label: units.label(name),
                         x: coords[0].0.clone(),
                         y: coords[1].0.clone(),
                         z: grid,
@@ -326,6 +329,7 @@ fn write_outputs(
             "axes": axes,
             "points": points.len(),
             "axis_labels": labels,
+            "units": units,
             "warnings": warnings,
             "notes": notes,
             "provenance": prov,

@@ -5,7 +5,7 @@
 
 #![forbid(unsafe_code)]
 
-use qbattery_cli::{grid_sweep, optimize, reproduce, simulate};
+use qbattery_cli::{grid_sweep, optimize, reproduce, results, simulate};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario: writes timeseries.csv, summary.json and a PNG + SVG plot per metric.
+    /// Run a scenario: writes timeseries.csv (or .npz), summary.json and a PNG + SVG plot per
+    /// metric.
     Simulate {
         /// Scenario file (TOML); without it, the embedded Tavis–Cummings example runs.
         scenario: Option<PathBuf>,
@@ -35,6 +36,10 @@ enum Command {
         /// Memory a run may use (e.g. `8G`, `512M`); default: what the machine has available.
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_memory: Option<u64>,
+        /// Data formats, comma-separated: `csv` (timeseries.csv) and/or `npy`
+        /// (timeseries.npz, one array per column, and final_battery.npy, ρ_B as complex128).
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "csv")]
+        format: Vec<DataFormat>,
     },
     /// Describe a scenario: its space, dimension, symmetry blocks and a memory estimate.
     Info {
@@ -94,6 +99,15 @@ enum Command {
     },
 }
 
+/// A data format of `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DataFormat {
+    /// timeseries.csv
+    Csv,
+    /// timeseries.npz and final_battery.npy, for `numpy.load`
+    Npy,
+}
+
 /// The papers `reproduce` knows.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Paper {
@@ -139,7 +153,14 @@ fn run() -> Result<()> {
             out,
             overrides,
             max_memory,
-        } => simulate::simulate(scenario.as_deref(), &overrides, &out, max_memory),
+            format,
+        } => {
+            let formats = results::Formats {
+                csv: format.contains(&DataFormat::Csv),
+                npy: format.contains(&DataFormat::Npy),
+            };
+            simulate::simulate(scenario.as_deref(), &overrides, &out, max_memory, formats)
+        }
         Command::Info {
             scenario,
             overrides,

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
-use crate::results::{write_run, Figures, Origin};
+use crate::results::{write_run, Figures, Formats, Origin};
 
 /// The scenario file of `qbattery optimize`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -134,6 +134,7 @@ pub fn run(
         &run.trajectory,
         origin,
         Figures::None,
+        Formats::CSV,
     )?;
     for w in &run.trajectory.warnings {
         eprintln!("warning: {w}");
@@ -238,11 +239,7 @@ pub fn write_report(
             y_label: "loss (Eq. 11)".into(),
             series: cols
                 .iter()
-                .map(|(n, v)| Series {
-                    label: n.clone(),
-                    x: iters.clone(),
-                    y: v.clone(),
-                })
+                .map(|(n, v)| Series::new(n.clone(), iters.clone(), v.clone()))
                 .collect(),
             log_x: false,
             log_y: false,

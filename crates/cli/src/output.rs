@@ -2,10 +2,12 @@
 //! summaries (Markdown) and plots, together with a [`Provenance`] record of how it was made.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, ensure, Context, Result};
+use npyz::WriterBuilder as _;
 use serde::Serialize;
 
 /// A directory that receives the outputs of one run. File names passed to its writers are
@@ -84,6 +86,55 @@ impl RunDir {
         Ok(path)
     }
 
+    /// Writes one array as NumPy's `.npy` (`.npy` appended to a name without extension):
+    /// `data` in C order with `shape` (e.g. `[n, n]` for a density matrix, `c64` for
+    /// complex128), readable by `numpy.load`.
+    ///
+    /// Errors: `shape` that does not hold `data`, or an I/O failure.
+    pub fn write_npy<T>(&self, name: &str, shape: &[usize], data: &[T]) -> Result<PathBuf>
+    where
+        T: npyz::AutoSerialize + Copy,
+    {
+        let path = self.file(name, "npy")?;
+        let write = || -> Result<()> {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            write_array(&mut file, shape, data)?;
+            file.flush()?;
+            Ok(())
+        };
+        write().with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Writes 1-d arrays as one NumPy `.npz` archive (`.npz` appended to a name without
+    /// extension), each under its name: `numpy.load(path)["energy"]`. Entries are stored
+    /// uncompressed, as `numpy.savez` does.
+    ///
+    /// Errors: an array name that is not a plain file name, or an I/O failure.
+    pub fn write_npz(&self, name: &str, arrays: &[(&str, &[f64])]) -> Result<PathBuf> {
+        let path = self.file(name, "npz")?;
+        if let Some((bad, _)) = arrays
+            .iter()
+            .find(|(a, _)| a.is_empty() || a.contains(['/', '\\']))
+        {
+            bail!("{}: array name {bad:?} is not a plain name", path.display());
+        }
+        let write = || -> Result<()> {
+            let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(arrays.iter().any(|(_, v)| v.len() > 1 << 28));
+            for (array, values) in arrays {
+                zip.start_file(format!("{array}.npy"), options)?;
+                write_array(&mut zip, &[values.len()], values)?;
+            }
+            zip.finish()?.flush()?;
+            Ok(())
+        };
+        write().with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
     /// The path of `name` inside the run directory, with `ext` appended when `name` has no
     /// extension; creates its parent directory.
     fn file(&self, name: &str, ext: &str) -> Result<PathBuf> {
@@ -103,6 +154,27 @@ impl RunDir {
         }
         Ok(path)
     }
+}
+
+/// One `.npy` stream: header, then `data` in C order.
+fn write_array<T>(out: &mut impl std::io::Write, shape: &[usize], data: &[T]) -> Result<()>
+where
+    T: npyz::AutoSerialize + Copy,
+{
+    ensure!(
+        shape.iter().product::<usize>() == data.len(),
+        "shape {shape:?} does not hold {} values",
+        data.len()
+    );
+    let shape: Vec<u64> = shape.iter().map(|&n| n as u64).collect();
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(out)
+        .begin_nd()?;
+    writer.extend(data.iter().copied())?;
+    writer.finish()?;
+    Ok(())
 }
 
 /// Shortest decimal that parses back to exactly `v` (Rust's `Display`/`LowerExp` guarantee
@@ -229,6 +301,42 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
+    }
+
+    #[test]
+    fn npy_and_npz_round_trip_exactly() {
+        let scratch = Scratch::new("npy");
+        let run = RunDir::create(&scratch.0).unwrap();
+        let t: Vec<f64> = (0..7).map(|i| f64::from(i) / 3.0).collect();
+        let e: Vec<f64> = t.iter().map(|t| t.sin() * 1e-300).collect();
+        let path = run
+            .write_npz("series", &[("t", &t), ("energy", &e)])
+            .unwrap();
+        assert!(path.ends_with("series.npz"));
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut names: Vec<&str> = zip.file_names().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["energy.npy", "t.npy"]);
+        for (name, values) in [("t.npy", &t), ("energy.npy", &e)] {
+            let npy = npyz::NpyFile::new(zip.by_name(name).unwrap()).unwrap();
+            assert_eq!(npy.shape(), &[values.len() as u64]);
+            assert_eq!(&npy.into_vec::<f64>().unwrap(), values);
+        }
+        // A 2×3 complex array in C order: element (i, j) at 3i + j.
+        let z: Vec<qbattery::c64> = (0..6)
+            .map(|k| qbattery::c64::new(f64::from(k), -0.5 * f64::from(k)))
+            .collect();
+        let path = run.write_npy("state", &[2, 3], &z).unwrap();
+        let npy = npyz::NpyFile::new(std::fs::File::open(&path).unwrap()).unwrap();
+        assert_eq!(npy.shape(), &[2, 3]);
+        assert_eq!(npy.dtype().descr(), "'<c16'");
+        assert_eq!(npy.into_vec::<qbattery::c64>().unwrap(), z);
+        let err = run.write_npy("bad", &[4, 2], &z).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("does not hold 6 values"),
+            "{err:#}"
+        );
+        assert!(run.write_npz("bad", &[("a/b", &t)]).is_err());
     }
 
     #[test]

@@ -7,19 +7,20 @@ use qbattery::simulation::{memory, Progress};
 use std::path::Path;
 
 use crate::output::{Provenance, RunDir};
-use crate::results::{write_run, Figures, Origin};
+use crate::results::{write_run, Figures, Formats, Origin};
 use crate::scenario;
 
 /// Runs a scenario and writes `timeseries.csv`, `summary.json`, one PNG + SVG plot per
 /// series and, for each bosonic mode, its final Fock populations and Wigner function
 /// (`final_<mode>_populations.*`, `final_<mode>_wigner.*`) into `out`. A run whose memory
 /// estimate exceeds `max_memory` (default: the machine's available memory) is refused
-/// before it starts.
+/// before it starts. `formats` chooses CSV and/or NumPy data files.
 pub fn simulate(
     path: Option<&Path>,
     overrides: &[String],
     out: &Path,
     max_memory: Option<u64>,
+    formats: Formats,
 ) -> Result<()> {
     let mut provenance =
         Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
@@ -38,7 +39,7 @@ pub fn simulate(
         source: Some(&source),
         provenance: &provenance,
     };
-    write_run(&dir, "", model.name(), &run, origin, Figures::All)?;
+    write_run(&dir, "", model.name(), &run, origin, Figures::All, formats)?;
     for w in &run.warnings {
         eprintln!("warning: {w}");
     }

@@ -40,14 +40,15 @@ fn simulate_writes_data_summary_and_plots() {
     );
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = csv.lines().next().unwrap();
+    // Tavis–Cummings with ω_a = 1: energies in ħω_a, times in 1/ω_a, entropies in bits.
     for col in [
-        "t",
-        "energy",
-        "power",
-        "ergotropy",
+        "t [1/ω_a]",
+        "energy [ħω_a]",
+        "power [ħω_a²]",
+        "ergotropy [ħω_a]",
         "purity",
-        "entropy",
-        "log_negativity",
+        "entropy [bits]",
+        "log_negativity [bits]",
         "photons",
     ] {
         assert!(
@@ -69,9 +70,14 @@ fn simulate_writes_data_summary_and_plots() {
         "package_version",
         "wall_seconds",
         "warnings",
+        "units",
     ] {
         assert!(summary.get(key).is_some(), "summary.json lacks {key}");
     }
+    assert_eq!(summary["units"]["energy"], "ħω_a");
+    assert_eq!(summary["units"]["of"]["t_p_max"], "1/ω_a");
+    assert_eq!(summary["units"]["of"]["p_max"], "ħω_a²");
+    assert!(summary["units"]["of"].get("purity").is_none());
     // the override reached the model
     assert_eq!(summary["parameters"]["cells"]["number"], 2);
     assert!(summary["final"]["energy"].as_f64().is_some());
@@ -241,7 +247,7 @@ fn control_optimizes_checks_the_cutoff_and_simulates_the_protocol() {
     assert_eq!(starts.as_array().unwrap().len(), expected, "{starts}");
     let csv = std::fs::read_to_string(out.join("trajectory/timeseries.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let column = header.iter().position(|h| *h == "energy").unwrap();
+    let column = header.iter().position(|h| *h == "energy [ħω_a]").unwrap();
     let last: f64 = csv
         .lines()
         .last()
@@ -591,7 +597,7 @@ fn sweep_writes_a_heatmap_and_resumes_after_kill() {
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     assert_eq!(&header[..2], &["coupling.g", "chain.j"]);
     assert!(
-        header.contains(&"e_max") && header.contains(&"p_max"),
+        header.contains(&"e_max [ħω_a]") && header.contains(&"p_max [ħω_a²]"),
         "{header:?}"
     );
     assert_eq!(csv.lines().count(), 13);
@@ -640,7 +646,7 @@ fn sweep_writes_a_heatmap_and_resumes_after_kill() {
         })
         .find(|r| r[0] == 1.0 && r[1] == 0.0)
         .unwrap();
-    let col = header.iter().position(|h| *h == "e_max").unwrap();
+    let col = header.iter().position(|h| *h == "e_max [ħω_a]").unwrap();
     assert_eq!(row[col], e_single);
 }
 
@@ -656,4 +662,76 @@ fn models_lists_the_registry() {
     ] {
         assert!(out.contains(m), "{out}");
     }
+}
+
+/// `--format csv,npy`: timeseries.npz holds every CSV column bit for bit, and
+/// final_battery.npy is ρ_B (complex128, Hermitian, unit trace) whose energy is the run's
+/// final stored energy.
+#[test]
+fn numpy_outputs_round_trip() {
+    let out = temp_dir("npy");
+    let out_s = out.to_str().unwrap();
+    run_ok(&[
+        "simulate",
+        &example("tavis_cummings.toml"),
+        "--out",
+        out_s,
+        "--set",
+        "time.steps=41",
+        "--set",
+        "cells.number=2",
+        "--set",
+        "cavity.photons=2",
+        "--format",
+        "csv,npy",
+    ]);
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let mut zip =
+        zip::ZipArchive::new(std::fs::File::open(out.join("timeseries.npz")).unwrap()).unwrap();
+    assert_eq!(zip.len(), header.len());
+    for (k, column) in header.iter().enumerate() {
+        // The npz keys are the bare names: `energy [ħω_a]` → `energy`.
+        let name = column.split(" [").next().unwrap();
+        let npy = npyz::NpyFile::new(zip.by_name(&format!("{name}.npy")).unwrap()).unwrap();
+        let values = npy.into_vec::<f64>().unwrap();
+        let expected: Vec<f64> = rows.iter().map(|r| r[k]).collect();
+        assert_eq!(values, expected, "{name}");
+    }
+    let npy =
+        npyz::NpyFile::new(std::fs::File::open(out.join("final_battery.npy")).unwrap()).unwrap();
+    // Two cells in the Dicke basis (j = 1): 3 levels.
+    assert_eq!(npy.shape(), &[3, 3]);
+    let rho = npy.into_vec::<qbattery::c64>().unwrap();
+    let at = |i: usize, j: usize| rho[3 * i + j];
+    let trace: f64 = (0..3).map(|i| at(i, i).re).sum();
+    assert!((trace - 1.0).abs() < 1e-9, "trace {trace}");
+    for i in 0..3 {
+        for j in 0..3 {
+            assert!((at(i, j) - at(j, i).conj()).norm() < 1e-12, "Hermitian");
+        }
+    }
+    // H_B = ω_a J_z on the Dicke ladder m = −1, 0, 1 from |m = −1⟩ (E(0) = −1): the stored
+    // energy is Σ_m (m + 1) ρ_mm, the CSV's final energy.
+    let e = at(1, 1).re + 2.0 * at(2, 2).re;
+    let col = header.iter().position(|h| h.starts_with("energy")).unwrap();
+    let final_e = rows.last().unwrap()[col];
+    assert!((e - final_e).abs() < 1e-9, "{e} vs {final_e}");
+    // npy alone: no CSV.
+    let only = temp_dir("npy-only");
+    run_ok(&[
+        "simulate",
+        "--out",
+        only.to_str().unwrap(),
+        "--set",
+        "time.steps=11",
+        "--format",
+        "npy",
+    ]);
+    assert!(only.join("timeseries.npz").exists() && !only.join("timeseries.csv").exists());
 }

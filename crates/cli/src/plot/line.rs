@@ -1,4 +1,5 @@
-//! Line plots: curves on linear or logarithmic axes, with a legend placed off the data.
+//! Line plots: curves on linear or logarithmic axes, paired with their references, with a
+//! legend placed off the data.
 
 use std::path::Path;
 
@@ -6,10 +7,11 @@ use anyhow::{bail, ensure, Context, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{render, tick_label, Figure, DESC_PX, PALETTE, TICK_PX, TITLE_PX};
 
-/// One curve of a [`LinePlot`]: `y[i]` against `x[i]`.
+/// One curve of a [`LinePlot`]: `y[i]` against `x[i]`, drawn as its [`Role`] says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend entry (shown when the plot has more than one series).
@@ -18,6 +20,50 @@ pub struct Series {
     pub x: Vec<f64>,
     /// Ordinates; same length as `x`.
     pub y: Vec<f64>,
+    /// How the curve is drawn.
+    pub role: Role,
+}
+
+/// How a [`Series`] is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// A curve of its own: the next of ten colours, solid; the 11th–20th curves repeat
+    /// the colours dashed, the 21st–30th dotted.
+    #[default]
+    Curve,
+    /// The counterpart of the curve before it (the paper's curve beside ours, a closed
+    /// form beside the numbers): the same colour, the next line pattern, thinner.
+    Reference,
+    /// A guide such as a bound or a limit: black, dotted.
+    Guide,
+}
+
+impl Series {
+    /// A curve of its own ([`Role::Curve`]).
+    pub fn new(label: String, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            label,
+            x,
+            y,
+            role: Role::Curve,
+        }
+    }
+
+    /// The counterpart of the series pushed before it ([`Role::Reference`]).
+    pub fn reference(label: String, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            role: Role::Reference,
+            ..Self::new(label, x, y)
+        }
+    }
+
+    /// A bound or limit ([`Role::Guide`]).
+    pub fn guide(label: String, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            role: Role::Guide,
+            ..Self::new(label, x, y)
+        }
+    }
 }
 
 /// A line plot: one or more [`Series`] on shared axes.
@@ -42,10 +88,13 @@ pub struct LinePlot {
 
 /// Writes `plot` to `<stem>.png` and `<stem>.svg`, creating the parent directory.
 ///
-/// A legend is drawn when there is more than one series, in the corner of the plot that the
-/// data cross least. Axis ranges cover the plotted points with 5 % padding (on log axes,
-/// rounded out to whole decades when needed for two labelled powers of ten). Series 11–20
-/// repeat the ten colours dashed. Points are marked when there are at most 40 per series.
+/// A legend is drawn when there is more than one series: in a corner of the plot that no
+/// data cross, or right of the plot (which narrows) when every corner would cover data.
+/// Axis ranges cover the plotted points with 5 % padding (on log axes, rounded out to whole
+/// decades when needed for two labelled powers of ten). Each series is drawn as its
+/// [`Role`] says: curves in ten colours, solid, then dashed, then dotted (30 distinct); a
+/// reference in its curve's colour with the next pattern; guides black and dotted. Points
+/// are marked when there are at most 40 per series.
 ///
 /// Errors: no series, `x` and `y` of different lengths, no plottable point at all (e.g. only
 /// non-positive values on a log axis), or a file that can not be written.
@@ -111,13 +160,10 @@ pub fn line_plot(stem: &Path, plot: &LinePlot) -> Result<()> {
                     .collect()
             })
             .collect();
-        // Legend box as a fraction of the plot area (about 850 × 545 px): rows of ~24 px,
-        // characters of ~11 px after a 30 px line sample, plus margins.
-        let longest = plot.series.iter().map(|s| s.label.chars().count()).max();
-        let w = (longest.unwrap_or(0) as f64 * 11.0 + 90.0) / 850.0;
-        let h = (plot.series.len() as f64 * 24.0 + 45.0) / 545.0;
-        legend_corner(&unit, (w.min(0.9), h.min(0.9)))
+        let (w, h) = legend_box(&plot.series);
+        legend_placement(&unit, (w / PLOT_PX.0, h / PLOT_PX.1))
     });
+    let legend = legend.map_or(Legend::None, |p| p.map_or(Legend::Outside, Legend::Inside));
     let figure = LineFigure {
         plot,
         segments: &segments,
@@ -157,16 +203,54 @@ fn axis_range(values: impl Iterator<Item = f64>, log: bool) -> Option<std::ops::
     })
 }
 
-/// The legend corner that the data cross least, for a legend box of `(w, h)` axis fractions.
-/// `unit` holds the curves in axis-fraction coordinates (0..1 each way); segments are
-/// sampled between points so that a line passing through a corner counts even without a
-/// data point there.
-fn legend_corner(unit: &[Vec<(f64, f64)>], (w, h): (f64, f64)) -> SeriesLabelPosition {
+/// Approximate pixel size of the plotting area inside a figure (axes and title excluded).
+const PLOT_PX: (f64, f64) = (850.0, 545.0);
+
+/// Legend rows: the line sample's length, the gap before the label, a character's mean
+/// width at the tick font, and the box's inner margin, in pixels.
+const SAMPLE_PX: i32 = 34;
+const GAP_PX: i32 = 10;
+const CHAR_PX: f64 = 10.5;
+const PAD_PX: i32 = 10;
+
+/// Height of one legend row for `n` rows in at most `room` pixels (24 px, less for
+/// very many rows).
+fn row_px(n: usize, room: i32) -> i32 {
+    (room / n.max(1) as i32).clamp(12, 24)
+}
+
+/// The legend box's (width, height) in pixels: the longest label after a line sample,
+/// one row per series.
+fn legend_box(series: &[Series]) -> (f64, f64) {
+    let longest = series.iter().map(|s| s.label.chars().count()).max();
+    let w = longest.unwrap_or(0) as f64 * CHAR_PX + f64::from(SAMPLE_PX + GAP_PX + 2 * PAD_PX);
+    let h = series.len() as f64 * 24.0 + f64::from(2 * PAD_PX);
+    (w, h)
+}
+
+/// A corner of the plotting area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corner {
+    UpperRight,
+    UpperLeft,
+    LowerRight,
+    LowerLeft,
+}
+
+/// Where the legend goes: the corner that no data cross, for a legend box of `(w, h)`
+/// axis fractions, or `None` (outside, right of the plot) when every corner would cover
+/// data or the box is too large for a corner. `unit` holds the curves in axis-fraction
+/// coordinates (0..1 each way); segments are sampled between points so that a line
+/// passing through a corner counts even without a data point there.
+fn legend_placement(unit: &[Vec<(f64, f64)>], (w, h): (f64, f64)) -> Option<Corner> {
+    if w > 0.6 || h > 0.6 {
+        return None;
+    }
     let corners = [
-        (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
-        (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
-        (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
-        (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+        (Corner::UpperRight, 1.0 - w, 1.0 - h),
+        (Corner::UpperLeft, 0.0, 1.0 - h),
+        (Corner::LowerRight, 1.0 - w, 0.0),
+        (Corner::LowerLeft, 0.0, 0.0),
     ];
     let mut samples = Vec::new();
     for seg in unit {
@@ -179,22 +263,105 @@ fn legend_corner(unit: &[Vec<(f64, f64)>], (w, h): (f64, f64)) -> SeriesLabelPos
             }));
         }
     }
-    let hits = |x0: f64, y0: f64| {
+    let crossed = |x0: f64, y0: f64| {
         samples
             .iter()
-            .filter(|&&(x, y)| (x0..=x0 + w).contains(&x) && (y0..=y0 + h).contains(&y))
-            .count()
+            .any(|&(x, y)| (x0..=x0 + w).contains(&x) && (y0..=y0 + h).contains(&y))
     };
     corners
         .into_iter()
-        .min_by_key(|&(_, x0, y0)| hits(x0, y0))
-        .map(|(pos, _, _)| pos)
-        .expect("four corners")
+        .find(|&(_, x0, y0)| !crossed(x0, y0))
+        .map(|(corner, _, _)| corner)
 }
 
-/// Style of series `i`: colour from the palette, solid for the first ten, then dashed.
-fn series_colour(i: usize) -> (RGBColor, bool) {
-    (PALETTE[i % PALETTE.len()], (i / PALETTE.len()) % 2 == 1)
+/// A line pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Pattern {
+    const ALL: [Pattern; 3] = [Pattern::Solid, Pattern::Dashed, Pattern::Dotted];
+
+    /// The pattern a reference curve takes beside a curve drawn with `self`.
+    fn next(self) -> Self {
+        match self {
+            Pattern::Solid => Pattern::Dashed,
+            Pattern::Dashed => Pattern::Dotted,
+            Pattern::Dotted => Pattern::Solid,
+        }
+    }
+
+    /// (dash, gap) lengths in pixels of a broken pattern.
+    fn dash(self) -> Option<(u32, u32)> {
+        match self {
+            Pattern::Solid => None,
+            Pattern::Dashed => Some((12, 6)),
+            Pattern::Dotted => Some((3, 5)),
+        }
+    }
+
+    /// The x-intervals of a legend sample `len` pixels long.
+    fn sample(self, len: i32) -> Vec<(i32, i32)> {
+        let Some((dash, gap)) = self.dash() else {
+            return vec![(0, len)];
+        };
+        let (dash, period) = (dash as i32, (dash + gap) as i32);
+        (0..len)
+            .step_by(period as usize)
+            .map(|x| (x, (x + dash).min(len)))
+            .collect()
+    }
+}
+
+/// How one series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stroke {
+    colour: RGBColor,
+    pattern: Pattern,
+    width: u32,
+}
+
+/// The strokes of `series` by [`Role`]: curves take the palette's colours in order and,
+/// after every ten, the next pattern; a reference takes its curve's colour and the next
+/// pattern; guides are black and dotted.
+fn strokes(series: &[Series]) -> Vec<Stroke> {
+    let mut curves = 0;
+    let curve = |curves: &mut usize| {
+        let k = *curves;
+        *curves += 1;
+        Stroke {
+            colour: PALETTE[k % PALETTE.len()],
+            pattern: Pattern::ALL[(k / PALETTE.len()) % Pattern::ALL.len()],
+            width: 3,
+        }
+    };
+    let mut last: Option<Stroke> = None;
+    series
+        .iter()
+        .map(|s| match s.role {
+            Role::Curve => {
+                let st = curve(&mut curves);
+                last = Some(st);
+                st
+            }
+            Role::Reference => {
+                let of = *last.get_or_insert_with(|| curve(&mut curves));
+                Stroke {
+                    pattern: of.pattern.next(),
+                    width: 2,
+                    ..of
+                }
+            }
+            Role::Guide => Stroke {
+                colour: BLACK,
+                pattern: Pattern::Dotted,
+                width: 2,
+            },
+        })
+        .collect()
 }
 
 /// A checked [`LinePlot`]: curves split at skipped points, axis ranges, legend corner.
@@ -203,7 +370,18 @@ struct LineFigure<'a> {
     segments: &'a [Vec<Vec<(f64, f64)>>],
     x_range: std::ops::Range<f64>,
     y_range: std::ops::Range<f64>,
-    legend: Option<SeriesLabelPosition>,
+    legend: Legend,
+}
+
+/// Where a figure's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Legend {
+    /// One series: no legend.
+    None,
+    /// In a corner the data leave free.
+    Inside(Corner),
+    /// Right of the plot, which narrows to make room.
+    Outside,
 }
 
 impl Figure for LineFigure<'_> {
@@ -232,14 +410,23 @@ impl LineFigure<'_> {
         X::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
         Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
-        let (plot, segments, legend) = (self.plot, self.segments, self.legend.clone());
+        let (plot, segments) = (self.plot, self.segments);
         let span = |r: &std::ops::Range<f64>, log: bool| if log { 0.0 } else { r.end - r.start };
         let (x_span, y_span) = (
             span(&self.x_range, plot.log_x),
             span(&self.y_range, plot.log_y),
         );
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
+        let (box_w, _) = legend_box(&plot.series);
+        let (chart_area, side) = if self.legend == Legend::Outside {
+            let width = root.dim_in_pixel().0 as i32;
+            let strip = (box_w as i32 + 20).clamp(160, width * 2 / 5);
+            let (left, right) = root.split_horizontally(width - strip);
+            (left, Some(right))
+        } else {
+            (root.clone(), None)
+        };
+        let mut chart = ChartBuilder::on(&chart_area)
             .caption(&plot.title, ("sans-serif", TITLE_PX))
             .margin(20)
             .x_label_area_size(70)
@@ -257,39 +444,107 @@ impl LineFigure<'_> {
             .light_line_style(TRANSPARENT)
             .draw()?;
         let markers = segments.iter().flatten().flatten().count() <= 40 * segments.len();
-        for (i, (series, segs)) in plot.series.iter().zip(segments).enumerate() {
-            let (colour, dashed) = series_colour(i);
-            let style = colour.stroke_width(3);
-            // An empty series carries the legend entry, even for a curve with no finite point.
-            let anno = chart.draw_series(LineSeries::new(std::iter::empty(), style))?;
-            if legend.is_some() {
-                anno.label(&series.label)
-                    .legend(move |(px, py)| PathElement::new(vec![(px, py), (px + 20, py)], style));
-            }
+        let strokes = strokes(&plot.series);
+        for (stroke, segs) in strokes.iter().zip(segments) {
+            let style = stroke.colour.stroke_width(stroke.width);
             for seg in segs {
-                if dashed {
-                    chart.draw_series(DashedLineSeries::new(seg.iter().copied(), 12, 6, style))?;
-                } else {
-                    chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
+                match stroke.pattern.dash() {
+                    None => {
+                        chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
+                    }
+                    Some((dash, gap)) => {
+                        chart.draw_series(DashedLineSeries::new(
+                            seg.iter().copied(),
+                            dash,
+                            gap,
+                            style,
+                        ))?;
+                    }
                 }
                 if markers {
-                    chart.draw_series(seg.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
+                    chart.draw_series(
+                        seg.iter()
+                            .map(|&p| Circle::new(p, stroke.width + 1, stroke.colour.filled())),
+                    )?;
                 }
             }
         }
-        if let Some(position) = legend {
-            chart
-                .configure_series_labels()
-                .position(position)
-                .margin(15)
-                .label_font(("sans-serif", TICK_PX))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .draw()?;
+        let entries: Vec<(&str, Stroke)> = plot
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .zip(strokes)
+            .collect();
+        match (self.legend, side) {
+            (Legend::Inside(corner), _) => {
+                let (xs, ys) = chart.plotting_area().get_pixel_range();
+                let w = box_w as i32;
+                let h = 24 * entries.len() as i32 + 2 * PAD_PX;
+                let m = 12;
+                let x0 = match corner {
+                    Corner::UpperLeft | Corner::LowerLeft => xs.start + m,
+                    Corner::UpperRight | Corner::LowerRight => xs.end - m - w,
+                };
+                let y0 = match corner {
+                    Corner::UpperLeft | Corner::UpperRight => ys.start + m,
+                    Corner::LowerLeft | Corner::LowerRight => ys.end - m - h,
+                };
+                draw_legend(&root, (x0, y0), w, 24, &entries)?;
+            }
+            (Legend::Outside, Some(side)) => {
+                let room = side.dim_in_pixel().1 as i32 - 120;
+                let row = row_px(entries.len(), room);
+                let w = side.dim_in_pixel().0 as i32 - 10;
+                draw_legend(&side, (0, 70), w, row, &entries)?;
+            }
+            _ => {}
         }
         root.present()?;
         Ok(())
     }
+}
+
+/// Draws a legend box at `(x0, y0)` on `area`: one row of `row` pixels per entry, a line
+/// sample in the entry's stroke, then its label.
+fn draw_legend<DB>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, y0): (i32, i32),
+    w: i32,
+    row: i32,
+    entries: &[(&str, Stroke)],
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let h = row * entries.len() as i32 + 2 * PAD_PX;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + w, y0 + h)],
+        WHITE.mix(0.9).filled(),
+    ))?;
+    area.draw(&Rectangle::new(
+        [(x0, y0), (x0 + w, y0 + h)],
+        BLACK.mix(0.4).stroke_width(1),
+    ))?;
+    let px = (row - 5).clamp(10, TICK_PX as i32);
+    let font = ("sans-serif", px)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, (label, stroke)) in entries.iter().enumerate() {
+        let y = y0 + PAD_PX + row * i as i32 + row / 2;
+        let x = x0 + PAD_PX;
+        let style = stroke.colour.stroke_width(stroke.width);
+        for (a, b) in stroke.pattern.sample(SAMPLE_PX) {
+            area.draw(&PathElement::new(vec![(x + a, y), (x + b, y)], style))?;
+        }
+        area.draw(&Text::new(
+            label.to_string(),
+            (x + SAMPLE_PX + GAP_PX, y),
+            font.clone(),
+        ))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -304,11 +559,7 @@ mod tests {
             .iter()
             .map(|t| (-rate * t).exp() * (3.0 * t).cos())
             .collect();
-        Series {
-            label: label.into(),
-            x,
-            y,
-        }
+        Series::new(label.into(), x, y)
     }
 
     #[test]
@@ -338,10 +589,12 @@ mod tests {
         let n: Vec<f64> = (0..=300).map(f64::from).collect();
         let series = [0.3, 0.03, 0.003]
             .iter()
-            .map(|&p: &f64| Series {
-                label: format!("p = {p}"),
-                x: n.clone(),
-                y: n.iter().map(|&k| 1.0 - (1.0 - p).powf(k)).collect(),
+            .map(|&p: &f64| {
+                Series::new(
+                    format!("p = {p}"),
+                    n.clone(),
+                    n.iter().map(|&k| 1.0 - (1.0 - p).powf(k)).collect(),
+                )
             })
             .collect();
         let plot = LinePlot {
@@ -371,11 +624,11 @@ mod tests {
             title: "t".into(),
             x_label: "x".into(),
             y_label: "y".into(),
-            series: vec![Series {
-                label: "s".into(),
-                x: vec![1.0, 2.0, 3.0],
-                y: vec![0.0, -1.0, f64::NAN],
-            }],
+            series: vec![Series::new(
+                "s".into(),
+                vec![1.0, 2.0, 3.0],
+                vec![0.0, -1.0, f64::NAN],
+            )],
             log_x: false,
             log_y: true,
         };
@@ -388,11 +641,7 @@ mod tests {
         assert!(!with_suffix(&dir.join("bad"), "png").exists());
 
         let ragged = LinePlot {
-            series: vec![Series {
-                label: "ragged".into(),
-                x: vec![1.0, 2.0],
-                y: vec![1.0],
-            }],
+            series: vec![Series::new("ragged".into(), vec![1.0, 2.0], vec![1.0])],
             log_y: false,
             ..plot
         };
@@ -411,11 +660,11 @@ mod tests {
             title: "gap".into(),
             x_label: "x".into(),
             y_label: "y".into(),
-            series: vec![Series {
-                label: "s".into(),
-                x: vec![0.0, 1.0, 2.0, 3.0, 4.0],
-                y: vec![0.0, 1.0, f64::NAN, 3.0, 4.0],
-            }],
+            series: vec![Series::new(
+                "s".into(),
+                vec![0.0, 1.0, 2.0, 3.0, 4.0],
+                vec![0.0, 1.0, f64::NAN, 3.0, 4.0],
+            )],
             log_x: false,
             log_y: false,
         };
@@ -443,20 +692,79 @@ mod tests {
     }
 
     #[test]
-    fn legend_avoids_the_data() {
+    fn legend_avoids_the_data_or_goes_outside() {
         // A curve rising along the diagonal leaves the upper-left and lower-right corners free;
-        // one filling the top half leaves the lower corners.
+        // one filling the top half leaves the lower corners; a zigzag over the whole area
+        // leaves none, and the legend goes outside.
         let diagonal = vec![(0..=10)
             .map(|i| (f64::from(i) / 10.0, f64::from(i) / 10.0))
             .collect()];
         assert!(matches!(
-            legend_corner(&diagonal, (0.4, 0.2)),
-            SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerRight
+            legend_placement(&diagonal, (0.4, 0.2)),
+            Some(Corner::UpperLeft | Corner::LowerRight)
         ));
         let top = vec![(0..=10).map(|i| (f64::from(i) / 10.0, 0.9)).collect()];
         assert!(matches!(
-            legend_corner(&top, (0.4, 0.2)),
-            SeriesLabelPosition::LowerRight | SeriesLabelPosition::LowerLeft
+            legend_placement(&top, (0.4, 0.2)),
+            Some(Corner::LowerRight | Corner::LowerLeft)
         ));
+        let zigzag = vec![(0..=40)
+            .map(|i| (f64::from(i) / 40.0, f64::from(i % 2)))
+            .collect()];
+        assert_eq!(legend_placement(&zigzag, (0.3, 0.2)), None);
+        assert_eq!(legend_placement(&[], (0.7, 0.2)), None, "too wide");
+    }
+
+    #[test]
+    fn many_curves_and_pairs_stay_distinguishable() {
+        let curve = |i: usize| Series::new(format!("c{i}"), vec![0.0], vec![0.0]);
+        let many: Vec<Series> = (0..24).map(curve).collect();
+        let st = strokes(&many);
+        for i in 0..24 {
+            for j in 0..i {
+                assert!(
+                    (st[i].colour, st[i].pattern) != (st[j].colour, st[j].pattern),
+                    "curves {j} and {i} look alike"
+                );
+            }
+        }
+        // Ours then the paper's: same colour, another pattern; the next pair the next colour;
+        // a guide is black and dotted whatever precedes it.
+        let paired = vec![
+            curve(0),
+            Series::reference("paper 0".into(), vec![0.0], vec![0.0]),
+            curve(1),
+            Series::reference("paper 1".into(), vec![0.0], vec![0.0]),
+            Series::guide("bound".into(), vec![0.0], vec![0.0]),
+        ];
+        let st = strokes(&paired);
+        assert_eq!(st[0].colour, st[1].colour);
+        assert_ne!(st[0].pattern, st[1].pattern);
+        assert_eq!(st[2].colour, st[3].colour);
+        assert_ne!(st[0].colour, st[2].colour);
+        assert_eq!((st[4].colour, st[4].pattern), (BLACK, Pattern::Dotted));
+        assert_eq!(Pattern::Dashed.sample(34), vec![(0, 12), (18, 30)]);
+    }
+
+    #[test]
+    fn crowded_legends_are_drawn_outside() {
+        let scratch = Scratch::new("outside");
+        let stem = scratch.0.join("crowded");
+        // 24 oscillations filling the plot: no free corner for a 24-row legend.
+        let series = (0..24)
+            .map(|i| damped(&format!("curve {i}"), 0.01 * i as f64))
+            .collect();
+        let plot = LinePlot {
+            title: "crowded".into(),
+            x_label: "t".into(),
+            y_label: "y".into(),
+            series,
+            log_x: false,
+            log_y: false,
+        };
+        line_plot(&stem, &plot).unwrap();
+        check_outputs(&stem, "crowded");
+        let svg = std::fs::read_to_string(with_suffix(&stem, "svg")).unwrap();
+        assert!(svg.contains("curve 23"), "every legend entry drawn");
     }
 }

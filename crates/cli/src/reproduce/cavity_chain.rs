@@ -105,18 +105,22 @@ fn paper(two_j: u32, j: f64, g: f64, t_max: f64, steps: usize, metrics: Vec<Metr
 /// as a horizontal line over [t_0, t_end].
 fn bound_line(two_j: u32, t: &[f64]) -> Series {
     let bound = f64::from(two_j) * 3.0;
-    Series {
-        label: "2jNω_a (J = 0 bound)".into(),
-        x: vec![t[0], t[t.len() - 1]],
-        y: vec![bound, bound],
-    }
+    Series::guide(
+        "2jNω_a (J = 0 bound)".into(),
+        vec![t[0], t[t.len() - 1]],
+        vec![bound, bound],
+    )
 }
 
 /// The three panels of Figs. 2 and 7: (series, title, axis label).
 const PANELS: [(&str, &str, &str); 3] = [
     ("energy", "stored energy E", "E (ħω_a)"),
     ("power", "average power P = E/t", "P (ħω_a²)"),
-    ("log_negativity", "cavity–chain log-negativity", "E_N"),
+    (
+        "log_negativity",
+        "cavity–chain log-negativity",
+        "E_N (bits)",
+    ),
 ];
 
 /// One figure per panel of [`PANELS`] (a curve per labelled run, the 2jNω_a bound on the
@@ -136,11 +140,7 @@ fn panels(
         for (label, values) in curves {
             let y = values[k].clone();
             columns.push((format!("{metric}_{}", label.replace(' ', "")), y.clone()));
-            plot_series.push(Series {
-                label: label.clone(),
-                x: t.to_vec(),
-                y,
-            });
+            plot_series.push(Series::new(label.clone(), t.to_vec(), y));
         }
         if *metric == "energy" {
             // From the first positive time, for a log axis.
@@ -370,7 +370,7 @@ fn fig3(dir: &RunDir, md: &mut String) -> Result<Vec<(GridPoint, AtPeak)>> {
         for (name, values, z_label) in [
             ("energy", &e, "E(t_Pmax) (ħω_a)"),
             ("power", &p, "P_max (ħω_a²)"),
-            ("log_negativity", &en, "E_N(t_Pmax)"),
+            ("log_negativity", &en, "E_N(t_Pmax) (bits)"),
         ] {
             let z = js
                 .iter()
@@ -632,7 +632,7 @@ fn grid_figure(
     let grid = |v: &[f64]| -> Vec<Vec<f64>> { v.chunks(ks.len()).map(<[f64]>::to_vec).collect() };
     for (name, values, z_label) in [
         ("energy", &e, "E(∞) (ħω_a)"),
-        ("log_negativity", &en, "E_N(∞)"),
+        ("log_negativity", &en, "E_N(∞) (bits)"),
     ] {
         heatmap(
             &dir.path().join(format!("fig{fig}_{name}_j{label}")),
@@ -846,11 +846,11 @@ fn population_figure(
     let mut columns: Vec<(String, Vec<f64>)> = vec![("level".into(), levels.clone())];
     let mut plot_series = Vec::new();
     for (t, _, pops) in at {
-        plot_series.push(Series {
-            label: format!("ω_a t = {t}"),
-            x: (0..pops.len()).map(|k| k as f64).collect(),
-            y: pops.clone(),
-        });
+        plot_series.push(Series::new(
+            format!("ω_a t = {t}"),
+            (0..pops.len()).map(|k| k as f64).collect(),
+            pops.clone(),
+        ));
         columns.push((format!("population_t={t}"), pops.clone()));
     }
     let cols: Vec<(&str, &[f64])> = columns

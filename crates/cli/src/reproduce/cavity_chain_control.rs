@@ -192,37 +192,32 @@ fn figure(
     mine: &[(&Case, &Outcome)],
     with_constant: bool,
 ) -> Result<()> {
-    for (i, (quantity, unit)) in [("E", "ħω_a"), ("P", "ħω_a²"), ("E_N", "")]
+    for (i, (quantity, unit)) in [("E", "ħω_a"), ("P", "ħω_a²"), ("E_N", "bits")]
         .iter()
         .enumerate()
     {
         let mut series = Vec::new();
         for (c, o) in mine {
-            series.push(Series {
-                label: format!("{} optimized", c.label()),
-                x: o.t.clone(),
-                y: o.optimized[i].clone(),
-            });
+            series.push(Series::new(
+                format!("{} optimized", c.label()),
+                o.t.clone(),
+                o.optimized[i].clone(),
+            ));
             if with_constant {
-                series.push(Series {
-                    label: format!("{} constant g = {:.2}", c.label(), o.g_constant),
-                    x: o.t.clone(),
-                    y: o.constant[i].clone(),
-                });
+                series.push(Series::new(
+                    format!("{} constant g = {:.2}", c.label(), o.g_constant),
+                    o.t.clone(),
+                    o.constant[i].clone(),
+                ));
             }
         }
-        let y_label = if unit.is_empty() {
-            (*quantity).to_string()
-        } else {
-            format!("{quantity} ({unit})")
-        };
         line_plot(
             &dir.path()
                 .join(format!("{name}_{}", quantity.to_lowercase())),
             &LinePlot {
                 title: format!("{title}: {quantity}"),
                 x_label: "ω_a t".into(),
-                y_label,
+                y_label: format!("{quantity} ({unit})"),
                 series,
                 log_x: false,
                 log_y: false,
@@ -241,11 +236,7 @@ fn pathways(dir: &RunDir, name: &str, title: &str, mine: &[(&Case, &Outcome)]) -
                 x.extend([o.edges[k], o.edges[k + 1]]);
                 y.extend([g, g]);
             }
-            Series {
-                label: c.label(),
-                x,
-                y,
-            }
+            Series::new(c.label(), x, y)
         })
         .collect();
     line_plot(

@@ -189,21 +189,9 @@ fn fig2(dir: &RunDir, md: &mut String) -> Result<()> {
                 x_label: "Ω_n t / 2".into(),
                 y_label: "energy (units of A)".into(),
                 series: vec![
-                    Series {
-                        label: "ΔE_B".into(),
-                        x: x.clone(),
-                        y: eb.clone(),
-                    },
-                    Series {
-                        label: "ΔE_C".into(),
-                        x: x.clone(),
-                        y: ec,
-                    },
-                    Series {
-                        label: "E_I".into(),
-                        x,
-                        y: ei,
-                    },
+                    Series::new("ΔE_B".into(), x.clone(), eb.clone()),
+                    Series::new("ΔE_C".into(), x.clone(), ec),
+                    Series::new("E_I".into(), x, ei),
                 ],
                 log_x: false,
                 log_y: false,
@@ -289,21 +277,13 @@ fn figs3_4(dir: &RunDir, md: &mut String) -> Result<(Fits, Fits)> {
             )?;
             let f = fit(&rows, fit_range.0, fit_range.1)?;
             let fitted: Vec<f64> = nb.iter().map(|x| f.beta * x.powf(f.alpha)).collect();
-            e_series.push(Series {
-                label: format!("N = {n}"),
-                x: nb.clone(),
-                y: e_plot,
-            });
-            p_series.push(Series {
-                label: format!("N = {n}"),
-                x: nb.clone(),
-                y: p,
-            });
-            p_series.push(Series {
-                label: format!("fit N = {n}: α = {:.4}", f.alpha),
-                x: nb,
-                y: fitted,
-            });
+            e_series.push(Series::new(format!("N = {n}"), nb.clone(), e_plot));
+            p_series.push(Series::new(format!("N = {n}"), nb.clone(), p));
+            p_series.push(Series::reference(
+                format!("fit N = {n}: α = {:.4}", f.alpha),
+                nb,
+                fitted,
+            ));
             let g = grid_fit(&rows, fit_range.0, fit_range.1)?;
             if charger_full {
                 lower.push((n, f, g));
@@ -487,16 +467,12 @@ fn thermodynamic_limit(dir: &RunDir, md: &mut String, kappa: f64) -> Result<()> 
             x_label: "N_B".into(),
             y_label: "prefactor".into(),
             series: vec![
-                Series {
-                    label: "exact".into(),
-                    x: x.clone(),
-                    y: ratio.clone(),
-                },
-                Series {
-                    label: "Eq. (31): κ = 0.7246".into(),
-                    y: vec![kappa; x.len()],
-                    x,
-                },
+                Series::new("exact".into(), x.clone(), ratio.clone()),
+                Series::reference(
+                    "Eq. (31): κ = 0.7246".into(),
+                    x.clone(),
+                    vec![kappa; x.len()],
+                ),
             ],
             log_x: true,
             log_y: false,

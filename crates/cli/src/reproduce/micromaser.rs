@@ -26,7 +26,7 @@ use crate::final_state::write_mode_state;
 use crate::optimize::{optimize_micromaser, write_report};
 use crate::output::{Provenance, RunDir};
 use crate::plot::{line_plot, LinePlot, Series};
-use crate::results::{write_run, Figures, Origin};
+use crate::results::{write_run, Figures, Formats, Origin};
 
 /// g = π/√15.6 of Sec. III.
 const G_PAPER: Coupling = Coupling::Chamber { big_q: 1, m: 15.6 };
@@ -215,6 +215,8 @@ pub fn run(out: &Path) -> Result<()> {
 struct Curve {
     label: String,
     run: micromaser::CollisionRun,
+    /// The paper's parameters, drawn as the counterpart of our optimum before it.
+    paper: bool,
 }
 
 fn simulate(
@@ -371,18 +373,7 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
             "iiib_improved_1000" => "improved 1000+1000".to_string(),
             _ => String::new(),
         };
-        target.push(Curve {
-            label: format!(
-                "{}{}",
-                label("paper"),
-                if tag.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {tag}")
-                }
-            ),
-            run: run_paper,
-        });
+        // Ours, then the paper's as its dashed counterpart in the same colour.
         target.push(Curve {
             label: format!(
                 "{}{}",
@@ -394,6 +385,20 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
                 }
             ),
             run: run_ours,
+            paper: false,
+        });
+        target.push(Curve {
+            label: format!(
+                "{}{}",
+                label("paper"),
+                if tag.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {tag}")
+                }
+            ),
+            run: run_paper,
+            paper: true,
         });
     }
     // The fine-tuned reference: g = π/√16, incoherent charging c = q = 0.
@@ -416,10 +421,12 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
     curves_a.push(Curve {
         label: "fine-tuned g=π/4, c=q=0".into(),
         run: ft.clone(),
+        paper: false,
     });
     curves_b.push(Curve {
         label: "fine-tuned g=π/4, c=q=0".into(),
         run: ft,
+        paper: false,
     });
     writeln!(
         table,
@@ -441,6 +448,7 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
                 &c.run.trajectory,
                 origin,
                 Figures::None,
+                Formats::CSV,
             )?;
             write_mode_state(
                 &dir,
@@ -449,13 +457,20 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
                 c.run.density().as_ref(),
             )?;
         }
-        for (what, key) in [("ergotropy W", "ergotropy"), ("purity P", "purity")] {
+        for (what, unit, key) in [
+            ("ergotropy W", " (ħω)", "ergotropy"),
+            ("purity P", "", "purity"),
+        ] {
             let series = curves
                 .iter()
-                .map(|c| Series {
-                    label: c.label.clone(),
-                    x: c.run.trajectory.grid.clone(),
-                    y: c.run.trajectory.series(key).unwrap_or_default().to_vec(),
+                .map(|c| {
+                    let y = c.run.trajectory.series(key).unwrap_or_default().to_vec();
+                    let x = c.run.trajectory.grid.clone();
+                    if c.paper {
+                        Series::reference(c.label.clone(), x, y)
+                    } else {
+                        Series::new(c.label.clone(), x, y)
+                    }
                 })
                 .collect();
             line_plot(
@@ -463,7 +478,7 @@ pub fn run_with(out: &Path, s: &Settings) -> Result<()> {
                 &LinePlot {
                     title: format!("{fig}: {what} vs collisions"),
                     x_label: "collisions k".into(),
-                    y_label: what.into(),
+                    y_label: format!("{what}{unit}"),
                     series,
                     log_x: true,
                     log_y: false,

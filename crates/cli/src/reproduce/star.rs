@@ -237,11 +237,7 @@ fn write_family(
     );
     dir.write_csv(&format!("{name}/{name}.csv"), &table)?;
     let series = (0..f.labels.len())
-        .map(|c| Series {
-            label: f.labels[c].clone(),
-            x: f.x.clone(),
-            y: f.w(c),
-        })
+        .map(|c| Series::new(f.labels[c].clone(), f.x.clone(), f.w(c)))
         .collect();
     line_plot(
         &dir.path().join(format!("{name}/{name}")),
@@ -741,16 +737,16 @@ fn approach(dir: &RunDir, md: &mut String) -> Result<()> {
             .gap
             .map_or("–".to_string(), |g| format!("{:.2}", 1.0 / g));
         writeln!(md, "| {label} | {w_inf:.6} | {gap} | {inv} | {settled} |")?;
-        series.push(Series {
-            label: format!("{label}: W(t)"),
-            x: run.grid.clone(),
-            y: w.clone(),
-        });
-        series.push(Series {
-            label: format!("{label}: W(∞)"),
-            x: vec![0.0, APPROACH_T.0],
-            y: vec![w_inf; 2],
-        });
+        series.push(Series::new(
+            format!("{label}: W(t)"),
+            run.grid.clone(),
+            w.clone(),
+        ));
+        series.push(Series::reference(
+            format!("{label}: W(∞)"),
+            vec![0.0, APPROACH_T.0],
+            vec![w_inf; 2],
+        ));
         columns.push(w);
         grid.clone_from(&run.grid);
     }

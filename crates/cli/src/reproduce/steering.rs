@@ -99,11 +99,12 @@ fn min_after_start(y: &[f64]) -> f64 {
 }
 
 fn series(label: &str, x: &[f64], y: Vec<f64>) -> Series {
-    Series {
-        label: label.into(),
-        x: x.to_vec(),
-        y,
-    }
+    Series::new(label.into(), x.to_vec(), y)
+}
+
+/// The paper's formula for the curve before it: same colour, dashed.
+fn paper(label: &str, x: &[f64], y: Vec<f64>) -> Series {
+    Series::reference(label.into(), x.to_vec(), y)
 }
 
 fn plot(dir: &RunDir, stem: &str, title: String, y_label: &str, s: Vec<Series>) -> Result<()> {
@@ -254,7 +255,7 @@ fn field_figures(dir: &RunDir, md: &mut String, claims: &mut Claims) -> Result<(
             vec![
                 series("E", t, e.to_vec()),
                 series("S, one qubit", t, s.to_vec()),
-                series("S, paper Eq. 19", t, s_paper),
+                paper("S, paper Eq. 19", t, s_paper),
                 series("I^ab", t, i_ab.to_vec()),
                 series("I^ba", t, i_ba.to_vec()),
             ],
@@ -266,9 +267,9 @@ fn field_figures(dir: &RunDir, md: &mut String, claims: &mut Claims) -> Result<(
             "ε (units of Δ), η",
             vec![
                 series("ε, one qubit", t, cell.to_vec()),
-                series("ε, paper Eq. 20", t, erg_paper),
+                paper("ε, paper Eq. 20", t, erg_paper),
                 series("η = ε/(E/2)", t, eta_cell),
-                series("η, paper Eq. 21", t, eta_paper),
+                paper("η, paper Eq. 21", t, eta_paper),
             ],
         )?;
         plot(

@@ -34,6 +34,7 @@ use crate::sector::{Charge, Subspace};
 use crate::simulation::memory::dense_bytes;
 use crate::simulation::{
     Battery, Drive, Estimate, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
+    Units,
 };
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, ground_state, Factor, LocalState, ProductState};
@@ -300,6 +301,11 @@ fn chain_hamiltonian(c: &Chain, first: usize) -> OpSum {
 impl Parameters for Params {
     const NAME: &'static str = "cavity_chain";
     const ABOUT: &'static str = "a cavity charging a Heisenberg spin-j chain (paper 000)";
+
+    /// Named after the spins' splitting ω_a (paper 000 sets ω_a = ω_c = 1).
+    fn units(&self) -> Units {
+        Units::frequency("ω_a", self.chain.omega)
+    }
 
     fn validate(&self) -> Result<()> {
         Params::validate(self)

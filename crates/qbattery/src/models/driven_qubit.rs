@@ -12,7 +12,7 @@ use super::model::{Parameters, TimeEvolution};
 use crate::error::{Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
-use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid};
+use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, Factor, LocalState, ProductState};
 
@@ -52,6 +52,11 @@ impl Parameters for Params {
     const NAME: &'static str = "driven_qubit";
     const ABOUT: &'static str =
         "one qubit driven by Ω(t) S^x, optionally damped (a test and template model)";
+
+    /// Named after the qubit's splitting ω.
+    fn units(&self) -> Units {
+        Units::frequency("ω", self.qubit.omega)
+    }
 
     fn validate(&self) -> Result<()> {
         let q = &self.qubit;

@@ -31,7 +31,7 @@ use super::model::{Parameters, TimeEvolution};
 use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
-use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid};
+use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, Factor, LocalState, ProductState};
 
@@ -130,6 +130,11 @@ impl Parameters for Params {
     const NAME: &'static str = "field_qb";
     const ABOUT: &'static str =
         "two exchange-coupled qubits charged by a classical field A cos ωt + B (paper 003)";
+
+    /// Named after the qubits' splitting Δ (paper 003 sets Δ = ω = 1).
+    fn units(&self) -> Units {
+        Units::frequency("Δ", self.qubits.delta)
+    }
 
     fn validate(&self) -> Result<()> {
         positive("qubits.delta", self.qubits.delta)?;

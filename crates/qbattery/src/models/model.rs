@@ -20,7 +20,7 @@ use crate::error::{Result, Warning};
 use crate::optimize::control::{ControlProblem, Protocol, Weights};
 use crate::simulation::memory::human_bytes;
 use crate::simulation::{
-    self, Estimate, Method, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
+    self, Estimate, Method, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid, Units,
 };
 
 /// A model with checked parameters, ready to describe and run.
@@ -36,6 +36,8 @@ pub trait Model: Send + Sync {
     /// Runs the model, reporting progress; refuses at once (an error with the estimate
     /// and what to change) a run whose memory estimate exceeds `memory_limit` bytes.
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run>;
+    /// The units of the model's numbers ([`Run::units`] of its runs).
+    fn units(&self) -> Units;
     /// The problem prepared for optimal control of its drive `drive` (given in the
     /// scenario as a piecewise protocol) on `protocol` with the objective `weights`, at
     /// the model's cutoff or at `levels` Fock levels.
@@ -57,6 +59,8 @@ pub trait Parameters: DeserializeOwned + Serialize + Send + Sync + 'static {
     const ABOUT: &'static str;
     /// Checks every field once (errors name the field path and the allowed range).
     fn validate(&self) -> Result<()>;
+    /// The units of the model's numbers, named after the parameter its paper sets to 1.
+    fn units(&self) -> Units;
 }
 
 /// Parameters that passed their checks: what the models implement [`Model`] for.
@@ -207,7 +211,13 @@ impl<P: Engine> Model for Checked<P> {
     }
 
     fn run(&self, memory_limit: u64, progress: &mut dyn Progress) -> Result<Run> {
-        Engine::run(self.params(), memory_limit, progress)
+        let mut run = Engine::run(self.params(), memory_limit, progress)?;
+        run.units = self.params().units();
+        Ok(run)
+    }
+
+    fn units(&self) -> Units {
+        self.params().units()
     }
 
     fn control(

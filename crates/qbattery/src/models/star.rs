@@ -38,7 +38,7 @@ use crate::error::{Error, Result, Warning};
 use crate::operators::local::LocalOp;
 use crate::operators::opsum::OpSum;
 use crate::sector::Charge;
-use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid};
+use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, Factor, LocalState, ProductState};
 
@@ -295,6 +295,11 @@ impl Parameters for Params {
     const NAME: &'static str = "star";
     const ABOUT: &'static str =
         "a central qubit battery in a star of qubits, charged by fermionic reservoirs (paper 002)";
+
+    /// Named after the reservoir coupling γ (paper 002 plots against γt).
+    fn units(&self) -> Units {
+        Units::frequency("γ", self.reservoir.gamma)
+    }
 
     fn validate(&self) -> Result<()> {
         let n = self.network.qubits;

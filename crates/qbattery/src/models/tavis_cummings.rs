@@ -26,6 +26,7 @@ use crate::sector::Charge;
 use crate::simulation::memory::dense_bytes;
 use crate::simulation::{
     Battery, Drive, Estimate, OutputSettings, Problem, Progress, Run, SolverSettings, TimeGrid,
+    Units,
 };
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, Factor, LocalState, ProductState};
@@ -207,6 +208,11 @@ impl Parameters for Params {
     const NAME: &'static str = "tavis_cummings";
     const ABOUT: &'static str =
         "N two-level cells charged by one cavity mode (Dicke basis or qubits; RWA or not)";
+
+    /// Named after the cells' splitting ω_a.
+    fn units(&self) -> Units {
+        Units::frequency("ω_a", self.cells.omega)
+    }
 
     fn validate(&self) -> Result<()> {
         Params::validate(self)

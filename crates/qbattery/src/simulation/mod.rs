@@ -18,7 +18,7 @@
 //! engines, central spin and micromaser, fill the same type).
 //!
 //! Files: [`problem`], [`drive`], [`settings`], [`plan`](mod@plan), [`memory`],
-//! `observer` (private), [`progress`], [`run`](mod@run), [`runner`].
+//! `observer` (private), [`progress`], [`run`](mod@run), [`runner`], [`units`].
 
 pub mod drive;
 pub mod memory;
@@ -30,6 +30,7 @@ pub mod run;
 pub mod runner;
 pub mod settings;
 pub mod symmetry;
+pub mod units;
 
 pub use drive::Drive;
 pub use memory::Estimate;
@@ -39,3 +40,4 @@ pub use progress::{Progress, Silent};
 pub use run::{CutoffCheck, RecordValue, Run, SteadyReport};
 pub use runner::{control_block, run, run_planned, ControlBlock};
 pub use settings::{Metric, OutputSettings, SolverSettings, TimeGrid};
+pub use units::Units;

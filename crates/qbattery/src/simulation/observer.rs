@@ -25,13 +25,16 @@ pub(crate) struct Sample {
     top_level: Vec<f64>,
     /// Reduced states of the modes; kept for the last sample only (see [`push_sample`]).
     modes: Vec<Mat<c64>>,
+    /// The battery's reduced state ρ_B; kept for the last sample only.
+    battery: Option<Mat<c64>>,
 }
 
-/// Appends `s`, dropping the mode states of the sample before it: only the final ones
-/// are reported.
+/// Appends `s`, dropping the mode and battery states of the sample before it: only the
+/// final ones are reported.
 pub(crate) fn push_sample(samples: &mut Vec<Sample>, s: Sample) {
     if let Some(prev) = samples.last_mut() {
         prev.modes.clear();
+        prev.battery = None;
     }
     samples.push(s);
 }
@@ -339,6 +342,7 @@ impl<'a> Observer<'a> {
             values,
             top_level,
             modes,
+            battery: Some(rho_b),
         })
     }
 
@@ -374,6 +378,7 @@ impl<'a> Observer<'a> {
             }
         }
         if let Some(last) = samples.last() {
+            run.final_battery = last.battery.clone();
             run.final_modes = self
                 .modes
                 .iter()

@@ -6,6 +6,7 @@ use crate::error::Warning;
 use crate::{c64, Mat};
 
 use super::plan::Method;
+use super::units::Units;
 
 /// What a run produced: series on a common grid (time, or collision number), summary
 /// scalars, the steady state, warnings and the solver record.
@@ -36,6 +37,12 @@ pub struct Run {
     /// name (Fock basis), for final-state figures (Fock populations, Wigner function).
     #[serde(skip)]
     pub final_modes: Vec<(String, Mat<c64>)>,
+    /// The battery's reduced density matrix ρ_B at the end of the run (in the product
+    /// basis of the battery's sites, in their order), when the engine keeps it.
+    #[serde(skip)]
+    pub final_battery: Option<Mat<c64>>,
+    /// The units of the grid, the series and the scalars (set from the model).
+    pub units: Units,
 }
 
 /// Relative difference above which a scalar counts as not converged in the cutoff.
@@ -190,6 +197,8 @@ impl Run {
             warnings: Vec::new(),
             wall_seconds: 0.0,
             final_modes: Vec::new(),
+            final_battery: None,
+            units: Units::default(),
         };
         run.record("method", method.name());
         run

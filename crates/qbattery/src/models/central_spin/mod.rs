@@ -30,7 +30,7 @@ pub use model::{dicke_coefficient, CentralSpin, ChargerState, InitialState};
 use super::model::{Description, Engine, Parameters};
 use crate::error::{Result, Warning};
 use crate::simulation::memory::dense_bytes;
-use crate::simulation::{Estimate, Method, Progress, Run, TimeGrid};
+use crate::simulation::{Estimate, Method, Progress, Run, TimeGrid, Units};
 
 fn one() -> f64 {
     1.0
@@ -101,6 +101,11 @@ impl Parameters for Params {
     const NAME: &'static str = "central_spin";
     const ABOUT: &'static str =
         "N_B battery spins charged by N bath spins, both collective (paper 004)";
+
+    /// Named after energies in B (H_B = B S^z), times in 1/A (paper 004).
+    fn units(&self) -> Units {
+        Units::energy_and_rate(("B", self.b), ("A", self.a))
+    }
 
     fn validate(&self) -> Result<()> {
         Params::validate(self)

@@ -25,7 +25,7 @@ use faer::Side;
 use super::model::{Description, Engine, Parameters};
 use crate::dynamics::ladder::{GaugedState, LadderCollision};
 use crate::simulation::memory::dense_bytes;
-use crate::simulation::{Estimate, Method, Progress, Run, Silent};
+use crate::simulation::{Estimate, Method, Progress, Run, Silent, Units};
 use crate::{c64, Error, Mat, Result, Warning};
 /// The coupling g (with τ = 1): a number, or g = Qπ/√m for a trapping-chamber value
 /// (fine-tuned for integer m, Eq. (7); m = m₀ + ε otherwise, Eq. (9)).
@@ -454,6 +454,7 @@ pub fn run_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<Coll
         grid.iter().map(|&k| k as f64).collect(),
         Method::LadderCollisions,
     );
+    t.units = Parameters::units(p);
     let last = |v: &[f64]| *v.last().expect("the grid holds k = 0");
     t.scalars.insert("final_energy".into(), last(&energy));
     t.scalars.insert("final_ergotropy".into(), last(&ergotropy));
@@ -491,7 +492,9 @@ pub fn run_with_progress(p: &Params, progress: &mut dyn Progress) -> Result<Coll
         "truncation",
         "exp of the truncated generator: |N_c−1, e⟩ uncoupled, trace exact",
     );
-    t.final_modes.push(("cavity".into(), r.to_density()));
+    let cavity = r.to_density();
+    t.final_battery = Some(cavity.clone());
+    t.final_modes.push(("cavity".into(), cavity));
     t.wall_seconds = clock.elapsed().as_secs_f64();
     Ok(CollisionRun {
         trajectory: t,
@@ -522,6 +525,11 @@ impl Parameters for Params {
     const NAME: &'static str = "micromaser";
     const ABOUT: &'static str =
         "a cavity charged by a stream of qubits, one collision each (paper 001)";
+
+    /// Named after the cavity frequency ω (H_B = ω a†a, paper 001); the grid counts collisions.
+    fn units(&self) -> Units {
+        Units::collisions("ω")
+    }
 
     fn validate(&self) -> Result<()> {
         Params::validate(self)
