@@ -124,15 +124,63 @@ struct PointResult {
     warnings: Vec<String>,
 }
 
-/// Runs the sweep; see the module documentation.
-pub fn run(
+/// One share of a sweep, for job arrays without MPI (`--shard i/n`, 1 ≤ i ≤ n): the points
+/// whose index k (in the grid's order) has k mod n = i − 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// i, from 1.
+    pub index: usize,
+    /// n.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `i/n` with 1 ≤ i ≤ n.
+    pub fn parse(text: &str) -> Result<Self> {
+        let parsed = text.split_once('/').and_then(|(i, n)| {
+            Some(Self {
+                index: i.trim().parse().ok()?,
+                count: n.trim().parse().ok()?,
+            })
+        });
+        match parsed {
+            Some(s) if s.count >= 1 && (1..=s.count).contains(&s.index) => Ok(s),
+            _ => bail!("--shard {text}: expected i/n with 1 ≤ i ≤ n, e.g. --shard 2/8"),
+        }
+    }
+
+    fn holds(&self, k: usize) -> bool {
+        k % self.count == self.index - 1
+    }
+}
+
+/// What a shard's directory records (`shard.json`) so that `sweep merge` can check that its
+/// shards belong to one sweep and rebuild the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ShardRecord {
+    scenario: std::path::PathBuf,
+    /// FNV-1a of the scenario's text: a scenario edited between the shards is refused.
+    scenario_hash: String,
+    axes: Vec<AxisRecord>,
+    overrides: Vec<String>,
+    shard: Shard,
+}
+
+/// An axis as recorded in `shard.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct AxisRecord {
+    key: String,
+    values: Vec<String>,
+}
+
+/// Every point of the grid (axis 0 varying slowest), each read and checked before any runs,
+/// and the units of their numbers.
+fn grid(
+    text: &str,
     scenario: &Path,
     axes: &[Axis],
     overrides: &[String],
-    out: &Path,
-    max_memory: Option<u64>,
-) -> Result<()> {
-    let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+) -> Result<(Vec<Point>, Units)> {
     if axes.is_empty() {
         bail!("a sweep needs at least one --axis key=start:stop:n or key=v1,v2,…");
     }
@@ -148,8 +196,6 @@ pub fn run(
         .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
         .filter(|&n| n <= MAX_POINTS)
         .with_context(|| format!("the grid has more than {MAX_POINTS} points"))?;
-    let text = crate::scenario::read(Some(scenario))?;
-    // Every point is read and checked before any runs: bad input stops the sweep at once.
     let mut points = Vec::with_capacity(count);
     let mut units: Option<Units> = None;
     for index in 0..count {
@@ -160,7 +206,7 @@ pub fn run(
             rest /= a.values.len();
         }
         set[overrides.len()..].reverse();
-        let model = qbattery::scenario::load(&text, &set).with_context(|| {
+        let model = qbattery::scenario::load(text, &set).with_context(|| {
             format!(
                 "in {}, sweep point #{index} ({})",
                 scenario.display(),
@@ -181,42 +227,176 @@ pub fn run(
         });
         points.push(Point { set });
     }
+    Ok((points, units.unwrap_or_default()))
+}
+
+/// Runs the sweep (or, with `shard`, its share: then `DIR/shard.json` and the checkpoint,
+/// for `sweep merge`); see the module documentation.
+pub fn run(
+    scenario: &Path,
+    axes: &[Axis],
+    overrides: &[String],
+    out: &Path,
+    max_memory: Option<u64>,
+    shard: Option<Shard>,
+) -> Result<()> {
+    let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+    let text = crate::scenario::read(Some(scenario))?;
+    let (points, units) = grid(&text, scenario, axes, overrides)?;
+    let count = points.len();
     let threads = rayon::current_num_threads().max(1) as u64;
     let limit = memory::limit(max_memory) / threads;
     let dir = RunDir::create(out)?;
-    let results = run_sweep(
-        "sweep",
-        &points,
-        &dir.path().join("checkpoint.jsonl"),
-        |p| {
-            let model = qbattery::scenario::load(&text, &p.set)?;
-            let run = model.run(limit, &mut Silent)?;
-            Ok(PointResult {
-                scalars: run
-                    .summary_scalars()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.is_finite().then_some(v)))
-                    .collect(),
-                warnings: run.warnings.iter().map(|w| w.to_string()).collect(),
-            })
-        },
-    )?;
+    let mine: Vec<Point> = match shard {
+        Some(s) => points
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| s.holds(*k))
+            .map(|(_, p)| p.clone())
+            .collect(),
+        None => points.clone(),
+    };
+    let results = run_sweep("sweep", &mine, &dir.path().join("checkpoint.jsonl"), |p| {
+        let model = qbattery::scenario::load(&text, &p.set)?;
+        let run = model.run(limit, &mut Silent)?;
+        Ok(PointResult {
+            scalars: run
+                .summary_scalars()
+                .into_iter()
+                .map(|(k, v)| (k, v.is_finite().then_some(v)))
+                .collect(),
+            warnings: run.warnings.iter().map(|w| w.to_string()).collect(),
+        })
+    })?;
     prov.finish();
-    let units = units.unwrap_or_default();
-    write_outputs(&dir, scenario, axes, &points, &results, &units, &prov)?;
-    let warned = results.iter().filter(|r| !r.warnings.is_empty()).count();
-    if warned > 0 {
-        eprintln!("warning: {warned} of {count} points have warnings (see sweep.json)");
+    if let Some(s) = shard {
+        let record = ShardRecord {
+            scenario: std::fs::canonicalize(scenario).unwrap_or_else(|_| scenario.to_path_buf()),
+            scenario_hash: crate::sweep::key_of(&text)?,
+            axes: axes
+                .iter()
+                .map(|a| AxisRecord {
+                    key: a.key.clone(),
+                    values: a.values.clone(),
+                })
+                .collect(),
+            overrides: overrides.to_vec(),
+            shard: s,
+        };
+        dir.write_json("shard.json", &record)?;
+        eprintln!(
+            "qbattery: shard {}/{} ({} of {count} points) written to {} ({:.2} s); \
+             merge the shards with `qbattery sweep merge DIR… --out DIR`",
+            s.index,
+            s.count,
+            mine.len(),
+            dir.path().display(),
+            prov.wall_seconds
+        );
+        return Ok(());
     }
-    eprintln!(
-        "qbattery: sweep of {count} point{} written to {} ({:.2} s)",
-        if count == 1 { "" } else { "s" },
-        dir.path().display(),
-        prov.wall_seconds
-    );
-    Ok(())
+    write_outputs(&dir, scenario, axes, &points, &results, &units, &prov)
 }
 
+/// Merges the shard directories `dirs` of one sweep (`--shard i/n`, every i once) into the
+/// whole sweep's outputs in `out`, as a single run would have written them. Refuses shards
+/// of different sweeps (scenario, its text, axes or overrides differ), a shard given twice
+/// or missing, and a point without a result.
+pub fn merge(dirs: &[std::path::PathBuf], out: &Path) -> Result<()> {
+    let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+    let mut records = Vec::new();
+    for d in dirs {
+        let path = d.join("shard.json");
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{}: not a shard directory (run `qbattery sweep … --shard i/n --out DIR`)",
+                path.display()
+            )
+        })?;
+        let record: ShardRecord =
+            serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+        records.push(record);
+    }
+    let Some(first) = records.first() else {
+        bail!("sweep merge: no shard directories given");
+    };
+    for (d, r) in dirs.iter().zip(&records) {
+        let same = r.scenario == first.scenario
+            && r.scenario_hash == first.scenario_hash
+            && r.axes == first.axes
+            && r.overrides == first.overrides
+            && r.shard.count == first.shard.count;
+        if !same {
+            bail!(
+                "sweep merge: {} is a shard of another sweep than {} (scenario, its text, axes, overrides or shard count differ)",
+                d.display(),
+                dirs[0].display()
+            );
+        }
+    }
+    let n = first.shard.count;
+    for i in 1..=n {
+        let holders: Vec<String> = dirs
+            .iter()
+            .zip(&records)
+            .filter(|(_, r)| r.shard.index == i)
+            .map(|(d, _)| d.display().to_string())
+            .collect();
+        match holders.len() {
+            1 => {}
+            0 => bail!("sweep merge: shard {i}/{n} is missing"),
+            _ => bail!(
+                "sweep merge: shard {i}/{n} is given twice: {}",
+                holders.join(", ")
+            ),
+        }
+    }
+    let text = crate::scenario::read(Some(&first.scenario))?;
+    if crate::sweep::key_of(&text)? != first.scenario_hash {
+        bail!(
+            "sweep merge: {} changed since the shards ran",
+            first.scenario.display()
+        );
+    }
+    let axes: Vec<Axis> = first
+        .axes
+        .iter()
+        .map(|a| Axis {
+            key: a.key.clone(),
+            values: a.values.clone(),
+        })
+        .collect();
+    let (points, units) = grid(&text, &first.scenario, &axes, &first.overrides)?;
+    let mut stored = std::collections::HashMap::new();
+    for d in dirs {
+        stored.extend(crate::sweep::stored_results(&d.join("checkpoint.jsonl"))?);
+    }
+    let mut results = Vec::with_capacity(points.len());
+    for (k, p) in points.iter().enumerate() {
+        let value = stored.remove(&crate::sweep::key_of(p)?).with_context(|| {
+            format!(
+                "sweep merge: point #{k} ({}) has no result in shard {}/{n}: rerun that shard",
+                p.set[first.overrides.len()..].join(" "),
+                k % n + 1
+            )
+        })?;
+        results.push(serde_json::from_value::<PointResult>(value)?);
+    }
+    prov.finish();
+    let dir = RunDir::create(out)?;
+    write_outputs(
+        &dir,
+        &first.scenario,
+        &axes,
+        &points,
+        &results,
+        &units,
+        &prov,
+    )
+}
+
+/// Writes the whole sweep's outputs (`sweep.csv`, plots, `sweep.json`) and reports on
+/// stderr.
 fn write_outputs(
     dir: &RunDir,
     scenario: &Path,
@@ -335,6 +515,17 @@ fn write_outputs(
             "provenance": prov,
         }),
     )?;
+    let count = points.len();
+    let warned = results.iter().filter(|r| !r.warnings.is_empty()).count();
+    if warned > 0 {
+        eprintln!("warning: {warned} of {count} points have warnings (see sweep.json)");
+    }
+    eprintln!(
+        "qbattery: sweep of {count} point{} written to {} ({:.2} s)",
+        if count == 1 { "" } else { "s" },
+        dir.path().display(),
+        prov.wall_seconds
+    );
     Ok(())
 }
 

@@ -54,13 +54,23 @@ enum Command {
     },
     /// Run a scenario on a grid of parameter values (any model, points in parallel,
     /// resumable): writes sweep.csv, sweep.json and a plot (1-D) or heatmap (2-D) per scalar.
+    /// `--shard i/n` runs a share (job arrays); `sweep merge DIR… --out DIR` joins the shares.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        /// `merge`: join the shards of one sweep.
+        #[command(subcommand)]
+        merge: Option<SweepCommand>,
         /// Scenario file (TOML).
-        scenario: PathBuf,
+        #[arg(required = true)]
+        scenario: Option<PathBuf>,
         /// An axis: `key=start:stop:n` (n evenly spaced values) or `key=v1,v2,…`; repeat for a
         /// grid, e.g. `--axis coupling.g=0.2:1.0:5 --axis chain.j=-1.0,0.0,1.0`.
         #[arg(long = "axis", value_name = "KEY=VALUES", required = true)]
         axes: Vec<String>,
+        /// Run only share i of n (1 ≤ i ≤ n: the points k with k mod n = i − 1), e.g. from a
+        /// Slurm job array; writes DIR/shard.json and the checkpoint for `sweep merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
         /// Output directory (its checkpoint.jsonl makes a rerun resume).
         #[arg(long, default_value = "out/sweep")]
         out: PathBuf,
@@ -95,6 +105,21 @@ enum Command {
         paper: Paper,
         /// Output directory.
         #[arg(long, default_value = "out/reproduce")]
+        out: PathBuf,
+    },
+}
+
+/// `qbattery sweep merge`.
+#[derive(Debug, Subcommand)]
+enum SweepCommand {
+    /// Merge the shard directories of one sweep (`--shard i/n`, every i once) into the whole
+    /// sweep's sweep.csv, sweep.json and plots, as one run would have written them.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory of the merged sweep.
+        #[arg(long, default_value = "out/sweep")]
         out: PathBuf,
     },
 }
@@ -167,17 +192,25 @@ fn run() -> Result<()> {
             max_memory,
         } => simulate::info(scenario.as_deref(), &overrides, max_memory),
         Command::Sweep {
+            merge: Some(SweepCommand::Merge { dirs, out }),
+            ..
+        } => grid_sweep::merge(&dirs, &out),
+        Command::Sweep {
+            merge: None,
             scenario,
             axes,
+            shard,
             out,
             overrides,
             max_memory,
         } => {
+            let scenario = scenario.expect("clap requires the scenario");
             let axes = axes
                 .iter()
                 .map(|a| grid_sweep::Axis::parse(a))
                 .collect::<Result<Vec<_>>>()?;
-            grid_sweep::run(&scenario, &axes, &overrides, &out, max_memory)
+            let shard = shard.as_deref().map(grid_sweep::Shard::parse).transpose()?;
+            grid_sweep::run(&scenario, &axes, &overrides, &out, max_memory, shard)
         }
         Command::Models => {
             for e in qbattery::models::registry::MODELS {

@@ -200,6 +200,27 @@ fn load_checkpoint(file: &mut File) -> Result<Loaded> {
     Ok(Loaded { stored, notes })
 }
 
+/// The results stored in a sweep's checkpoint, by point key (for merging the shards of a
+/// sweep, whose positions differ from the whole grid's). Skipped lines are noted on stderr.
+pub(crate) fn stored_results(checkpoint: &Path) -> Result<HashMap<String, serde_json::Value>> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(checkpoint)
+        .with_context(|| format!("opening checkpoint {}", checkpoint.display()))?;
+    let Loaded { stored, notes } = load_checkpoint(&mut file)
+        .with_context(|| format!("reading checkpoint {}", checkpoint.display()))?;
+    for note in notes {
+        eprintln!("note: checkpoint {}: {note}", checkpoint.display());
+    }
+    Ok(stored.into_iter().map(|((_, key), v)| (key, v)).collect())
+}
+
+/// The key of a point: its JSON serialisation's [`point_key`].
+pub(crate) fn key_of<P: Serialize>(point: &P) -> Result<String> {
+    Ok(point_key(&serde_json::to_string(point)?))
+}
+
 /// 64-bit FNV-1a of the serialised point, as 16 hex digits: stable across Rust versions and
 /// platforms (unlike `std`'s `DefaultHasher`).
 fn point_key(serialised: &str) -> String {

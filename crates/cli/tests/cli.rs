@@ -735,3 +735,81 @@ fn numpy_outputs_round_trip() {
     ]);
     assert!(only.join("timeseries.npz").exists() && !only.join("timeseries.csv").exists());
 }
+
+/// `--shard i/n` then `sweep merge` gives the single run's sweep.csv byte for byte, and
+/// merge refuses a missing shard, a shard given twice and shards of another sweep.
+#[test]
+fn sharded_sweeps_merge_into_the_single_run() {
+    let base = temp_dir("shards");
+    let grid = ["coupling.g=0.5:1.5:3", "chain.j=-1.0,1.0"];
+    let sweep_over = |axes: &[&str], out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["sweep".to_string(), example("cavity_chain.toml")];
+        for a in axes {
+            args.extend(["--axis".to_string(), a.to_string()]);
+        }
+        args.extend(["--out".to_string(), out.to_str().unwrap().to_string()]);
+        for set in [
+            "chain.sites=2",
+            "chain.two_j=1",
+            "cavity.levels=6",
+            "cavity.photons=2",
+            "time.steps=51",
+            "output.metrics=[\"energy\",\"power\"]",
+        ] {
+            args.extend(["--set".to_string(), set.to_string()]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_ok(&refs);
+    };
+    let sweep = |out: &std::path::Path, extra: &[&str]| sweep_over(&grid, out, extra);
+    let single = base.join("single");
+    sweep(&single, &[]);
+    let shards: Vec<std::path::PathBuf> = (1..=3).map(|i| base.join(format!("s{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        sweep(dir, &["--shard", &format!("{}/3", i + 1)]);
+        assert!(dir.join("shard.json").exists() && !dir.join("sweep.csv").exists());
+        let lines = std::fs::read_to_string(dir.join("checkpoint.jsonl")).unwrap();
+        assert_eq!(lines.lines().count(), 2, "6 points over 3 shards");
+    }
+    let merged = base.join("merged");
+    let dirs: Vec<&str> = shards.iter().map(|d| d.to_str().unwrap()).collect();
+    let mut args = vec!["sweep", "merge"];
+    args.extend(dirs.iter().copied());
+    args.extend(["--out", merged.to_str().unwrap()]);
+    run_ok(&args);
+    assert_eq!(
+        std::fs::read_to_string(merged.join("sweep.csv")).unwrap(),
+        std::fs::read_to_string(single.join("sweep.csv")).unwrap()
+    );
+    let refused = |args: &[&str], needle: &str| {
+        let o = qbattery().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(needle), "{err}");
+    };
+    refused(
+        &["sweep", "merge", dirs[0], dirs[1]],
+        "shard 3/3 is missing",
+    );
+    refused(
+        &["sweep", "merge", dirs[0], dirs[0], dirs[1], dirs[2]],
+        "given twice",
+    );
+    let other = base.join("other");
+    sweep_over(&["coupling.g=0.5:1.5:2"], &other, &["--shard", "1/3"]);
+    refused(
+        &["sweep", "merge", other.to_str().unwrap(), dirs[1], dirs[2]],
+        "another sweep",
+    );
+    refused(
+        &[
+            "sweep",
+            &example("cavity_chain.toml"),
+            "--axis",
+            "coupling.g=1,2",
+            "--shard",
+            "4/3",
+        ],
+        "1 ≤ i ≤ n",
+    );
+}
