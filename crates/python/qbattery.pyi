@@ -36,6 +36,19 @@ def simulate(scenario: Scenario = None, **overrides: Any) -> Run:
 def info(scenario: Scenario = None, **overrides: Any) -> str:
     """What a run would do: space, dimension, blocks, method, memory estimate."""
 
+def sweep(
+    scenario: Union[str, PathLike],
+    axes: Mapping[str, Union[str, Sequence[Any]]],
+    out: Union[str, PathLike],
+    **overrides: Any,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """`qbattery sweep`: the grid `axes` (`"start:stop:n"` or a list of values per key, the
+    first varying slowest) into the resumable directory `out`; returns sweep.csv's columns
+    by bare name (`coupling.g`, `e_max`, ...)."""
+
+def optimize(scenario: Union[str, PathLike], out: Union[str, PathLike], **overrides: Any) -> dict[str, Any]:
+    """`qbattery optimize` into `out`; returns optimum.json."""
+
 def models() -> list[dict[str, str]]:
     """The models a scenario can name (`name`, `about`)."""
 

@@ -245,6 +245,99 @@ fn info(
     Ok(description.to_string())
 }
 
+/// A scenario file's path (sweeps and optimisations are resumable directories made from a
+/// file, as on the command line).
+fn scenario_path(scenario: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    scenario
+        .extract::<PathBuf>()
+        .map_err(|_| value_error("scenario: expected a path to a TOML file"))
+}
+
+/// `qbattery sweep`: runs `scenario` on the grid `axes` (a dict `{"coupling.g":
+/// "0.2:1.0:5", "chain.j": [-1.0, 0.0, 1.0]}`, a string as on the command line or a list
+/// of values; the first axis varies slowest) into the resumable directory `out` (rerun to
+/// resume), points in parallel; returns the table of `sweep.csv` as a dict of NumPy arrays
+/// keyed by the bare column names (`coupling.g`, `e_max`, …).
+#[pyfunction]
+#[pyo3(signature = (scenario, axes, out, **overrides))]
+fn sweep<'py>(
+    py: Python<'py>,
+    scenario: &Bound<'py, PyAny>,
+    axes: &Bound<'py, PyDict>,
+    out: PathBuf,
+    overrides: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let path = scenario_path(scenario)?;
+    let mut parsed = Vec::new();
+    for (k, v) in axes.iter() {
+        let key: String = k.extract()?;
+        let spec = if let Ok(text) = v.extract::<String>() {
+            text
+        } else {
+            let toml::Value::Array(values) = to_toml(&v, &key)? else {
+                return Err(value_error(format!(
+                    "axes[{key:?}]: expected \"start:stop:n\" or a list of values"
+                )));
+            };
+            values
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        parsed.push(qb_cli::grid_sweep::Axis::parse(&format!("{key}={spec}")).map_err(chain)?);
+    }
+    let set = assignments(overrides)?;
+    py.detach(|| qb_cli::grid_sweep::run(&path, &parsed, &set, &out, None, None))
+        .map_err(chain)?;
+    let text = std::fs::read_to_string(out.join("sweep.csv"))
+        .map_err(|e| value_error(format!("reading {}: {e}", out.join("sweep.csv").display())))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let table = PyDict::new(py);
+    for (k, name) in header.iter().enumerate() {
+        let column: Vec<f64> = rows.iter().map(|r| r[k]).collect();
+        let bare = name.split(" [").next().unwrap_or(name);
+        table.set_item(bare, column.to_pyarray(py))?;
+    }
+    Ok(table)
+}
+
+/// `qbattery optimize`: minimises the loss of an optimisation scenario (a `[loss]` or a
+/// `[control]` table) into `out`; returns `optimum.json` as a dict.
+#[pyfunction]
+#[pyo3(signature = (scenario, out, **overrides))]
+fn optimize<'py>(
+    py: Python<'py>,
+    scenario: &Bound<'py, PyAny>,
+    out: PathBuf,
+    overrides: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let path = scenario_path(scenario)?;
+    let set = assignments(overrides)?;
+    py.detach(|| qb_cli::optimize::run(&path, &out, &set, None))
+        .map_err(chain)?;
+    let text = std::fs::read_to_string(out.join("optimum.json")).map_err(|e| {
+        value_error(format!(
+            "reading {}: {e}",
+            out.join("optimum.json").display()
+        ))
+    })?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// A command-line error (with its context chain) as a `ValueError`.
+fn chain(e: anyhow::Error) -> PyErr {
+    value_error(format!("{e:#}"))
+}
+
 /// The models a scenario can name: a list of `{"name", "about"}` dicts.
 #[pyfunction]
 fn models(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
@@ -363,6 +456,8 @@ fn qbattery(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(simulate, m)?,
         wrap_pyfunction!(info, m)?,
         wrap_pyfunction!(models, m)?,
+        wrap_pyfunction!(sweep, m)?,
+        wrap_pyfunction!(optimize, m)?,
         wrap_pyfunction!(ergotropy, m)?,
         wrap_pyfunction!(passive_energy, m)?,
         wrap_pyfunction!(von_neumann_entropy, m)?,

@@ -149,3 +149,35 @@ def test_metrics_against_qutip():
     assert np.allclose(w, qutip.wigner(qutip.Qobj(mode), xs, ps), atol=1e-10)
     # float64 input is accepted as a real matrix.
     assert abs(qbattery.purity(np.eye(2) / 2) - 0.5) < 1e-15
+
+
+def test_sweep_returns_the_table_and_resumes(tmp_path):
+    small = {k: v for k, v in SMALL.items() if k != "coupling.g"}
+    small["output.metrics"] = ["energy", "power"]
+    axes = {"coupling.g": "0.5:1.5:3", "chain.j": [-1.0, 1.0]}
+    table = qbattery.sweep(CHAIN, axes, tmp_path / "scan", **small)
+    assert list(table["coupling.g"]) == [0.5, 0.5, 1.0, 1.0, 1.5, 1.5]
+    assert list(table["chain.j"]) == [-1.0, 1.0] * 3
+    # Each point equals a single run.
+    one = qbattery.simulate(CHAIN, **{**small, "coupling.g": 1.0, "chain.j": 1.0})
+    assert table["e_max"][3] == one.summary["e_max"]
+    again = qbattery.sweep(CHAIN, axes, tmp_path / "scan", **small)
+    assert np.array_equal(again["e_max"], table["e_max"])
+    with pytest.raises(ValueError, match="start:stop:n"):
+        qbattery.sweep(CHAIN, {"coupling.g": {"a": 1}}, tmp_path / "bad")
+
+
+def test_optimize_returns_the_optimum(tmp_path):
+    opt = qbattery.optimize(
+        ROOT / "examples" / "micromaser_optimize.toml",
+        tmp_path / "opt",
+        **{
+            "optimizer.random_starts": 1,
+            "optimizer.grid_points": 0,
+            "trajectory.collisions": 200,
+            "trajectory.grid_points": 20,
+        },
+    )
+    c, q = opt["x"]
+    assert 0.0 <= c <= 1.0 and 0.0 <= q <= 1.0
+    assert (tmp_path / "opt" / "starts.json").exists()
