@@ -160,8 +160,10 @@ pub fn line_plot(stem: &Path, plot: &LinePlot) -> Result<()> {
                     .collect()
             })
             .collect();
+        // The box sits LEGEND_MARGIN_PX inside the corner: test the corner with it.
         let (w, h) = legend_box(&plot.series);
-        legend_placement(&unit, (w / PLOT_PX.0, h / PLOT_PX.1))
+        let m = f64::from(2 * LEGEND_MARGIN_PX);
+        legend_placement(&unit, ((w + m) / PLOT_PX.0, (h + m) / PLOT_PX.1))
     });
     let legend = legend.map_or(Legend::None, |p| p.map_or(Legend::Outside, Legend::Inside));
     let figure = LineFigure {
@@ -212,6 +214,8 @@ const SAMPLE_PX: i32 = 34;
 const GAP_PX: i32 = 10;
 const CHAR_PX: f64 = 10.5;
 const PAD_PX: i32 = 10;
+/// Gap between a legend inside the plot and the plot's edges.
+const LEGEND_MARGIN_PX: i32 = 12;
 
 /// Height of one legend row for `n` rows in at most `room` pixels (24 px, less for
 /// very many rows).
@@ -480,7 +484,7 @@ impl LineFigure<'_> {
                 let (xs, ys) = chart.plotting_area().get_pixel_range();
                 let w = box_w as i32;
                 let h = 24 * entries.len() as i32 + 2 * PAD_PX;
-                let m = 12;
+                let m = LEGEND_MARGIN_PX;
                 let x0 = match corner {
                     Corner::UpperLeft | Corner::LowerLeft => xs.start + m,
                     Corner::UpperRight | Corner::LowerRight => xs.end - m - w,
