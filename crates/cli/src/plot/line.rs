@@ -530,7 +530,15 @@ where
         [(x0, y0), (x0 + w, y0 + h)],
         BLACK.mix(0.4).stroke_width(1),
     ))?;
-    let px = (row - 5).clamp(10, TICK_PX as i32);
+    // Smaller type where the longest label would not fit the box (a narrow outside strip).
+    let longest = entries
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(1);
+    let room = f64::from(w - SAMPLE_PX - GAP_PX - 2 * PAD_PX);
+    let fit = (room / (longest.max(1) as f64 * CHAR_PX / f64::from(TICK_PX))) as i32;
+    let px = (row - 5).min(fit).clamp(10, TICK_PX as i32);
     let font = ("sans-serif", px)
         .into_font()
         .color(&BLACK)

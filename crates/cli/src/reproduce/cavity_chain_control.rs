@@ -204,7 +204,8 @@ fn figure(
                 o.optimized[i].clone(),
             ));
             if with_constant {
-                series.push(Series::new(
+                // The best constant protocol: the optimized curve's dashed counterpart.
+                series.push(Series::reference(
                     format!("{} constant g = {:.2}", c.label(), o.g_constant),
                     o.t.clone(),
                     o.constant[i].clone(),
