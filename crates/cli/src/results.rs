@@ -88,9 +88,7 @@ pub fn write_run(
         dir.write_npz(&format!("{prefix}timeseries.npz"), &arrays)?;
         if let Some(rho) = &run.final_battery {
             let n = rho.nrows();
-            let data: Vec<_> = (0..n)
-                .flat_map(|i| (0..n).map(move |j| rho[(i, j)]))
-                .collect();
+            let data = qbattery::row_major(rho.as_ref());
             dir.write_npy(&format!("{prefix}final_battery.npy"), &[n, n], &data)?;
         }
     }

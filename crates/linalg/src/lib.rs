@@ -13,6 +13,13 @@ pub mod sparse;
 
 pub use faer::{c64, Mat, MatMut, MatRef};
 
+/// The entries of `m` in row-major (C) order, as NumPy stores a 2-D array.
+pub fn row_major<T: Copy>(m: MatRef<'_, T>) -> Vec<T> {
+    (0..m.nrows())
+        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
+        .collect()
+}
+
 /// Errors of the linear-algebra layer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

@@ -177,10 +177,7 @@ impl PyRun {
     fn final_state<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray2<Complex64>>> {
         self.run.final_battery.as_ref().map(|rho| {
             let n = rho.nrows();
-            let data: Vec<Complex64> = (0..n)
-                .flat_map(|i| (0..n).map(move |j| rho[(i, j)]))
-                .collect();
-            PyArray1::from_vec(py, data)
+            PyArray1::from_vec(py, qb::row_major(rho.as_ref()))
                 .reshape([n, n])
                 .expect("n·n values")
         })
@@ -440,11 +437,7 @@ fn wigner<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let w =
         qb::metrics::wigner::wigner(square("rho", rho)?.as_ref(), &xs, &ps).map_err(value_error)?;
-    let data: Vec<f64> = (0..w.nrows())
-        .flat_map(|i| (0..w.ncols()).map(move |j| (i, j)))
-        .map(|(i, j)| w[(i, j)])
-        .collect();
-    PyArray1::from_vec(py, data).reshape([w.nrows(), w.ncols()])
+    PyArray1::from_vec(py, qb::row_major(w.as_ref())).reshape([w.nrows(), w.ncols()])
 }
 
 /// The module.

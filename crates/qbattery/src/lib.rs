@@ -31,4 +31,4 @@ pub mod space;
 pub mod states;
 
 pub use error::{Error, Result, Warning};
-pub use qbattery_linalg::{c64, sparse::CsrMatrix, Mat, MatMut, MatRef};
+pub use qbattery_linalg::{c64, row_major, sparse::CsrMatrix, Mat, MatMut, MatRef};
