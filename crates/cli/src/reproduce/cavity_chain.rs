@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use qbattery::dynamics::steady::SteadyMethod;
 use qbattery::models::cavity_chain::{self, Params};
 use qbattery::simulation::{Metric, OutputSettings, Run, TimeGrid};
+use rayon::prelude::*;
 
 use crate::output::RunDir;
 use crate::plot::{heatmap, line_plot, Heatmap, LinePlot, Series};
@@ -697,25 +698,45 @@ fn open_params(two_j: u32, (kappa, n_th): (f64, f64), t_max: f64, steps: usize) 
     p
 }
 
+/// The charging window and the long run of one (spin, bath) of Fig. 7.
+fn open_curve(two_j: u32, bath: (f64, f64), t_long: f64, n_long: usize) -> Result<OpenCurve> {
+    let short = cavity_chain::simulate(&open_params(two_j, bath, FIG7_SHORT.0, FIG7_SHORT.1))?;
+    let mut long = open_params(two_j, bath, t_long, n_long);
+    long.output.steady_state = true;
+    long.solver.steady.method = steady_method(two_j);
+    let long = cavity_chain::simulate(&long)?;
+    Ok(OpenCurve {
+        two_j,
+        kappa: bath.0,
+        n_th: bath.1,
+        short,
+        long,
+    })
+}
+
 fn fig7(dir: &RunDir, md: &mut String) -> Result<Vec<OpenCurve>> {
-    let mut curves = Vec::new();
-    for (two_j, t_long, n_long, baths) in FIG7_LONG {
-        for &bath in &FIG7_BATHS[..baths] {
-            let short =
-                cavity_chain::simulate(&open_params(two_j, bath, FIG7_SHORT.0, FIG7_SHORT.1))?;
-            let mut long = open_params(two_j, bath, t_long, n_long);
-            long.output.steady_state = true;
-            long.solver.steady.method = steady_method(two_j);
-            let long = cavity_chain::simulate(&long)?;
-            curves.push(OpenCurve {
-                two_j,
-                kappa: bath.0,
-                n_th: bath.1,
-                short,
-                long,
-            });
-        }
-    }
+    let jobs: Vec<(u32, (f64, f64), f64, usize)> = FIG7_LONG
+        .iter()
+        .flat_map(|&(two_j, t_long, n_long, baths)| {
+            FIG7_BATHS[..baths]
+                .iter()
+                .map(move |&bath| (two_j, bath, t_long, n_long))
+        })
+        .collect();
+    // The runs are independent: they share the cores (rayon's pool, which the runs'
+    // own parallel loops also use), the largest spin first so it is not left alone at
+    // the end; `collect` keeps the table's order.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].0));
+    let mut done: Vec<(usize, OpenCurve)> = order
+        .into_par_iter()
+        .map(|i| {
+            let (two_j, bath, t_long, n_long) = jobs[i];
+            open_curve(two_j, bath, t_long, n_long).map(|c| (i, c))
+        })
+        .collect::<Result<_>>()?;
+    done.sort_by_key(|&(i, _)| i);
+    let curves: Vec<OpenCurve> = done.into_iter().map(|(_, c)| c).collect();
     for two_j in SPINS {
         let mine: Vec<&OpenCurve> = curves.iter().filter(|c| c.two_j == two_j).collect();
         // The charging window's samples, then the long run's beyond it.
