@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use qbattery::models::control::{self, ControlOutcome, ControlSpec};
+use qbattery::models::control::{self, Checked, ControlMethod, ControlOutcome, ControlSpec};
 use qbattery::simulation::{memory, Run};
 use serde::Serialize;
 
@@ -35,7 +35,12 @@ struct Optimum<'a> {
     levels: usize,
     check: CheckSummary,
     best_constant: ConstantSummary,
-    start_index: usize,
+    /// GRAPE: the index of the best start in `starts.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_index: Option<usize>,
+    /// SAC: the training run (steps, episodes, the step the protocol was found at).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    training: Option<serde_json::Value>,
     block_dimension: usize,
     warnings: &'a [String],
     settings: &'a ControlSpec,
@@ -61,6 +66,41 @@ struct ConstantSummary {
     converged: bool,
 }
 
+/// A protocol found by either method, with what the outputs report of it.
+pub(crate) struct Found<'a> {
+    pub(crate) method: &'static str,
+    pub(crate) spec: &'a ControlSpec,
+    pub(crate) edges: Vec<f64>,
+    pub(crate) values: &'a [f64],
+    pub(crate) result: &'a Checked,
+    pub(crate) best_constant: &'a (f64, Checked),
+    pub(crate) levels: [usize; 2],
+    pub(crate) block_dimension: usize,
+    pub(crate) start_index: Option<usize>,
+    pub(crate) training: Option<serde_json::Value>,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) wall_seconds: f64,
+}
+
+impl<'a> Found<'a> {
+    fn grape(o: &'a ControlOutcome) -> Self {
+        Self {
+            method: "grape",
+            spec: &o.spec,
+            edges: o.edges.clone(),
+            values: &o.values,
+            result: &o.best().result,
+            best_constant: &o.best_constant,
+            levels: o.levels,
+            block_dimension: o.block_dimension,
+            start_index: Some(o.best),
+            training: None,
+            warnings: o.warnings.clone(),
+            wall_seconds: o.wall_seconds,
+        }
+    }
+}
+
 /// Runs the control optimization of `table` (read from `source`) into `out`.
 pub fn run(
     table: &toml::Table,
@@ -78,18 +118,30 @@ pub fn run(
             .unwrap_or("?"),
         source.display()
     );
-    let outcome =
-        control::optimize(table).with_context(|| format!("optimizing {}", source.display()))?;
-    let spec = &outcome.spec;
+    let method = ControlSpec::from_scenario(table)
+        .with_context(|| format!("in {}", source.display()))?
+        .method;
     let dir = RunDir::create(out)?;
+    let grape;
+    let sac;
+    let found = match method {
+        ControlMethod::Grape => {
+            grape = control::optimize(table)
+                .with_context(|| format!("optimizing {}", source.display()))?;
+            dir.write_json("starts", &grape.starts)?;
+            report_starts(&grape);
+            Found::grape(&grape)
+        }
+        ControlMethod::Sac => {
+            sac = crate::sac::search(table, &dir)
+                .with_context(|| format!("optimizing {}", source.display()))?;
+            sac.found()
+        }
+    };
+    let spec = found.spec;
     let limit = memory::limit(max_memory);
-    let trajectory = simulate(spec, table, &outcome.values, limit)?;
-    let constant = simulate(
-        spec,
-        table,
-        &vec![outcome.best_constant.0; spec.steps],
-        limit,
-    )?;
+    let trajectory = simulate(spec, table, found.values, limit)?;
+    let constant = simulate(spec, table, &vec![found.best_constant.0; spec.steps], limit)?;
     prov.finish();
     for (sub, title, (run, params)) in [
         ("trajectory", "optimized protocol", &trajectory),
@@ -102,10 +154,10 @@ pub fn run(
         };
         write_run(&dir, sub, title, run, origin, Figures::None, Formats::CSV)?;
     }
-    write_summary(&dir, &outcome)?;
-    plots(&dir, &outcome, &trajectory.0, &constant.0)?;
+    write_summary(&dir, &found)?;
+    plots(&dir, &found, &trajectory.0, &constant.0)?;
     dir.write_json("provenance", &prov)?;
-    report(&outcome, &dir);
+    report(&found, &dir);
     Ok(())
 }
 
@@ -128,17 +180,16 @@ pub(crate) fn simulate(
     Ok((run, model.parameters()))
 }
 
-fn write_summary(dir: &RunDir, o: &ControlOutcome) -> Result<()> {
-    let best = o.best();
-    let r = &best.result;
-    let (g, c) = &o.best_constant;
+fn write_summary(dir: &RunDir, o: &Found<'_>) -> Result<()> {
+    let r = o.result;
+    let (g, c) = o.best_constant;
     let optimum = Optimum {
-        method: "grape",
+        method: o.method,
         drive: &o.spec.drive,
         tau: o.spec.tau,
         steps: o.spec.steps,
         edges: &o.edges,
-        values: &o.values,
+        values: o.values,
         energy: r.run.energy,
         power: r.run.power,
         objective: r.run.objective,
@@ -159,18 +210,18 @@ fn write_summary(dir: &RunDir, o: &ControlOutcome) -> Result<()> {
             energy_at_check: c.check.energy,
             converged: c.converged,
         },
-        start_index: o.best,
+        start_index: o.start_index,
+        training: o.training.clone(),
         block_dimension: o.block_dimension,
         warnings: &o.warnings,
-        settings: &o.spec,
+        settings: o.spec,
         wall_seconds: o.wall_seconds,
     };
     dir.write_json("optimum", &optimum)?;
-    dir.write_json("starts", &o.starts)?;
     Ok(())
 }
 
-fn plots(dir: &RunDir, o: &ControlOutcome, optimized: &Run, constant: &Run) -> Result<()> {
+fn plots(dir: &RunDir, o: &Found<'_>, optimized: &Run, constant: &Run) -> Result<()> {
     // g(t) as steps: each value drawn from its left edge to its right edge.
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for (k, &g) in o.values.iter().enumerate() {
@@ -226,7 +277,7 @@ fn plots(dir: &RunDir, o: &ControlOutcome, optimized: &Run, constant: &Run) -> R
     Ok(())
 }
 
-fn report(o: &ControlOutcome, dir: &RunDir) {
+fn report_starts(o: &ControlOutcome) {
     for (i, s) in o.starts.iter().enumerate() {
         println!(
             "start {i} ({:?}, g₀ = {:.3}): E(τ) = {:.6} ({} levels), {:.6} ({} levels), {} iterations, stop: {:?}",
@@ -240,12 +291,16 @@ fn report(o: &ControlOutcome, dir: &RunDir) {
             s.stop
         );
     }
+}
+
+fn report(o: &Found<'_>, dir: &RunDir) {
     for w in &o.warnings {
         eprintln!("warning: {w}");
     }
-    let best = &o.best().result;
+    let best = o.result;
     println!(
-        "optimum: E(τ) = {:.6}, P(τ) = {:.6} at {} levels; E(τ) = {:.6} at {} levels; best constant g = {:.3}: E(τ) = {:.6}; outputs in {}",
+        "optimum ({}): E(τ) = {:.6}, P(τ) = {:.6} at {} levels; E(τ) = {:.6} at {} levels; best constant g = {:.3}: E(τ) = {:.6}; outputs in {}",
+        o.method,
         best.run.energy,
         best.run.power,
         o.levels[0],

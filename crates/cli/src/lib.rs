@@ -12,6 +12,7 @@ pub mod output;
 pub mod plot;
 pub mod reproduce;
 pub mod results;
+pub mod sac;
 pub mod scenario;
 pub mod simulate;
 pub mod sweep;

@@ -37,6 +37,10 @@ pub enum ControlMethod {
     /// Gradient optimal control: exact gradients, bounded L-BFGS-B, seeded multi-start.
     #[default]
     Grape,
+    /// Soft actor-critic (paper 000, Appendix A), settings in `[control.sac]`: run by the
+    /// `qbattery-rl` crate (the `qbattery` command's `sac` feature), on the problem that
+    /// [`Prepared`] builds and checks.
+    Sac,
 }
 
 /// A scenario's `[control]` table.
@@ -72,9 +76,12 @@ pub struct ControlSpec {
     /// default 21).
     #[serde(default = "default_scan_points")]
     pub scan_points: usize,
-    /// Multi-start settings (`grid_points` is ignored).
+    /// Multi-start settings of GRAPE (`grid_points` is ignored).
     #[serde(default)]
     pub optimizer: multistart::Options,
+    /// The soft actor-critic's settings (`method = "sac"` only), read by `qbattery-rl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sac: Option<toml::Value>,
 }
 
 fn unit_interval() -> [f64; 2] {
@@ -138,7 +145,15 @@ impl ControlSpec {
                 "finite and > 0",
             ));
         }
-        if self.constant_starts.is_empty()
+        if self.sac.is_some() && self.method != ControlMethod::Sac {
+            return Err(Error::invalid(
+                "control.sac",
+                "a table",
+                "given only with method = \"sac\"",
+            ));
+        }
+        if self.method == ControlMethod::Grape
+            && self.constant_starts.is_empty()
             && self.scan_points == 0
             && self.optimizer.random_starts == 0
         {
@@ -276,28 +291,94 @@ fn checked(
     })
 }
 
-/// Optimizes the drive of the scenario `table` as its `[control]` table says, and checks
-/// every optimum at the larger cutoff.
+/// A scenario's control problem prepared at the run's cutoff and at the check cutoff:
+/// what every method searches and how its result is checked.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The settings.
+    pub spec: ControlSpec,
+    /// The problem at the run's cutoff (the one searched).
+    pub run: ControlProblem,
+    /// The problem at the check cutoff.
+    pub check: ControlProblem,
+    /// [the run's cutoff, the check cutoff] in Fock levels.
+    pub levels: [usize; 2],
+}
+
+impl Prepared {
+    /// Reads the `[control]` table of `table` and prepares both problems; an error for a
+    /// model without a boson mode or a check cutoff not above the run's.
+    pub fn new(table: &toml::Table) -> Result<Self> {
+        let spec = ControlSpec::from_scenario(table)?;
+        let run = spec.prepare(table, None)?;
+        let Some(levels) = run.levels() else {
+            return Err(Error::invalid(
+                "control",
+                "a model without a boson mode",
+                "a model with a cavity cutoff to check",
+            ));
+        };
+        let check_levels = spec.check_cutoff.unwrap_or(2 * levels);
+        if check_levels <= levels {
+            return Err(Error::invalid(
+                "control.check_cutoff",
+                check_levels,
+                format!("more than the run's cutoff ({levels} levels)"),
+            ));
+        }
+        let check = spec.prepare(table, Some(check_levels))?;
+        Ok(Self {
+            spec,
+            run,
+            check,
+            levels: [levels, check_levels],
+        })
+    }
+
+    /// The protocol `values` evaluated at both cutoffs.
+    pub fn checked(&self, values: &[f64]) -> Result<Checked> {
+        checked(&self.run, &self.check, values, self.spec.cutoff_tolerance)
+    }
+
+    /// The best of `scan_points` constant protocols over the bounds, with its numbers at
+    /// both cutoffs (with no scan: the first constant start, else the upper bound).
+    pub fn best_constant(&self) -> Result<(f64, Checked)> {
+        let [lo, hi] = self.spec.bounds;
+        let scan = self.run.scan_constant((lo, hi), self.spec.scan_points)?;
+        let g = best_of_scan(&scan, &self.spec);
+        let c = self.checked(&vec![g; self.spec.steps])?;
+        Ok((g, c))
+    }
+}
+
+/// The best constant protocol of a scan (with no scan: the first constant start, else the
+/// upper bound).
+fn best_of_scan(scan: &[(f64, f64)], spec: &ControlSpec) -> f64 {
+    scan.iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|s| s.0)
+        .or_else(|| spec.constant_starts.first().copied())
+        .unwrap_or(spec.bounds[1])
+}
+
+/// Optimizes the drive of the scenario `table` by GRAPE as its `[control]` table says,
+/// and checks every optimum at the larger cutoff (`method = "sac"` is run by
+/// `qbattery-rl` on [`Prepared`]).
 pub fn optimize(table: &toml::Table) -> Result<ControlOutcome> {
     let clock = Instant::now();
-    let spec = ControlSpec::from_scenario(table)?;
-    let run = spec.prepare(table, None)?;
-    let Some(levels) = run.levels() else {
+    let Prepared {
+        spec,
+        run,
+        check,
+        levels: [levels, check_levels],
+    } = Prepared::new(table)?;
+    if spec.method != ControlMethod::Grape {
         return Err(Error::invalid(
-            "control",
-            "a model without a boson mode",
-            "a model with a cavity cutoff to check",
-        ));
-    };
-    let check_levels = spec.check_cutoff.unwrap_or(2 * levels);
-    if check_levels <= levels {
-        return Err(Error::invalid(
-            "control.check_cutoff",
-            check_levels,
-            format!("more than the run's cutoff ({levels} levels)"),
+            "control.method",
+            "\"sac\"",
+            "\"grape\" here: the soft actor-critic is run by qbattery-rl (the qbattery command built with --features sac)",
         ));
     }
-    let check = spec.prepare(table, Some(check_levels))?;
     let [lo, hi] = spec.bounds;
     let (report, scan) = run.optimize(
         (lo, hi),
@@ -355,12 +436,7 @@ pub fn optimize(table: &toml::Table) -> Result<ControlOutcome> {
             starts.len()
         ));
     }
-    let g_const = scan
-        .iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|s| s.0)
-        .or_else(|| spec.constant_starts.first().copied())
-        .unwrap_or(hi);
+    let g_const = best_of_scan(&scan, &spec);
     let best_constant = (
         g_const,
         checked(&run, &check, &vec![g_const; spec.steps], tol)?,

@@ -56,6 +56,29 @@ impl ClosedControl {
         self.psi0.len()
     }
 
+    /// The initial ket.
+    pub(super) fn initial(&self) -> &[c64] {
+        &self.psi0
+    }
+
+    /// ψ ← exp(−i(H₀ + g V)δt) ψ, one step at the constant value `g`.
+    pub(super) fn step(&self, psi: &[c64], g: f64, dt: f64) -> Result<Vec<c64>> {
+        let eigen = match &self.real {
+            Some((h0, v)) => eigh_real((h0 + faer::Scale(g) * v).as_ref()),
+            None => eigh((&self.h0 + faer::Scale(c64::new(g, 0.0)) * &self.v).as_ref()),
+        }
+        .map_err(|e| Error::LinearAlgebra {
+            context: "control step propagator".into(),
+            detail: e.to_string(),
+        })?;
+        Ok(propagate(&eigen, psi, dt))
+    }
+
+    /// (⟨H_B⟩, top-level population) of the ket ψ.
+    pub(super) fn observe(&self, psi: &[c64]) -> (f64, f64) {
+        self.terms.observe_ket(psi)
+    }
+
     /// J(g), the series of E(t_k) and top-level populations, and ∇J when `gradient`.
     ///
     /// The steps' eigen-decompositions and the gradient's terms are independent across

@@ -16,6 +16,7 @@
 //! Lindblad generator, the adjoint Lindblad sweep and the augmented-generator derivative).
 
 mod closed;
+mod episode;
 mod open;
 
 use qbattery_linalg::{c64, sparse::CsrMatrix};
@@ -29,6 +30,7 @@ use crate::{Error, Result};
 
 use super::{multistart, Bounds, Objective};
 use closed::ClosedControl;
+pub use episode::{Episode, StepOutcome};
 use open::OpenControl;
 
 /// K equal steps over [0, τ].
@@ -191,15 +193,15 @@ impl Terms {
         }
     }
 
+    /// (⟨H_B⟩, top-level population) of the ket ψ.
+    fn observe_ket(&self, psi: &[c64]) -> (f64, f64) {
+        let top = self.top.as_ref().map_or(0.0, |t| expectation(t, psi));
+        (expectation(&self.energy, psi), top)
+    }
+
     /// J and its series from the kets ψ_0 … ψ_K.
     fn evaluate_kets(&self, protocol: &Protocol, states: &[Vec<c64>]) -> Evaluation {
-        let values: Vec<(f64, f64)> = states
-            .iter()
-            .map(|s| {
-                let top = self.top.as_ref().map_or(0.0, |t| expectation(t, s));
-                (expectation(&self.energy, s), top)
-            })
-            .collect();
+        let values: Vec<(f64, f64)> = states.iter().map(|s| self.observe_ket(s)).collect();
         self.summarize(protocol, &values)
     }
 
@@ -237,6 +239,8 @@ pub struct ControlProblem {
     protocol: Protocol,
     dynamics: Dynamics,
     levels: Option<usize>,
+    /// ⟨H_B⟩ at t = 0.
+    e0: f64,
 }
 
 /// How a protocol is evaluated.
@@ -307,6 +311,7 @@ impl ControlProblem {
             protocol,
             dynamics,
             levels,
+            e0,
         })
     }
 
@@ -351,6 +356,27 @@ impl ControlProblem {
         }
     }
 
+    /// J of the constant protocols g at `points` equally spaced values of [lower, upper]
+    /// (one point: the middle), in parallel: (g, J) pairs.
+    pub fn scan_constant(
+        &self,
+        (lower, upper): (f64, f64),
+        points: usize,
+    ) -> Result<Vec<(f64, f64)>> {
+        let k = self.protocol.steps;
+        (0..points)
+            .into_par_iter()
+            .map(|i| {
+                let g = if points == 1 {
+                    0.5 * (lower + upper)
+                } else {
+                    lower + (upper - lower) * i as f64 / (points - 1) as f64
+                };
+                Ok((g, self.evaluate(&vec![g; k], false)?.objective))
+            })
+            .collect()
+    }
+
     /// Maximizes J over the box `[lower, upper]^K` by seeded multi-start L-BFGS-B from the
     /// constant protocols `constant_starts`, the best constant protocol of a scan of
     /// `scan_points` values in the box (0: none; not repeated when it is one of the
@@ -366,17 +392,7 @@ impl ControlProblem {
     ) -> Result<(multistart::Report, Vec<(f64, f64)>)> {
         let k = self.protocol.steps;
         let bounds = Bounds::new(vec![lower; k], vec![upper; k])?;
-        let scan: Vec<(f64, f64)> = (0..scan_points)
-            .into_par_iter()
-            .map(|i| {
-                let g = if scan_points == 1 {
-                    0.5 * (lower + upper)
-                } else {
-                    lower + (upper - lower) * i as f64 / (scan_points - 1) as f64
-                };
-                Ok((g, self.evaluate(&vec![g; k], false)?.objective))
-            })
-            .collect::<Result<_>>()?;
+        let scan = self.scan_constant((lower, upper), scan_points)?;
         let mut given: Vec<Vec<f64>> = constant_starts.iter().map(|&g| vec![g; k]).collect();
         if let Some(&(best, _)) = scan.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
             if !constant_starts.contains(&best) {

@@ -111,7 +111,18 @@ impl OpenControl {
         Ok(y)
     }
 
-    fn observe(&self, rho: &[c64]) -> (f64, f64) {
+    /// ρ(0) on the kept entries.
+    pub(super) fn initial(&self) -> &[c64] {
+        &self.rho0
+    }
+
+    /// ρ ← e^{(𝓛₀ + g𝓥)δt} ρ, one step at the constant value `g`.
+    pub(super) fn step(&self, rho: &[c64], g: f64, dt: f64) -> Result<Vec<c64>> {
+        self.expmv(|x, y| Self::apply(&self.l0, &self.lv, g, x, y), rho, dt)
+    }
+
+    /// (⟨H_B⟩, top-level population) of ρ on the kept entries.
+    pub(super) fn observe(&self, rho: &[c64]) -> (f64, f64) {
         let top = self.top.as_ref().map_or(0.0, |t| dot(t, rho).re);
         (dot(&self.energy, rho).re, top)
     }
@@ -163,7 +174,7 @@ impl OpenControl {
                 sigmas.push(y[..n].to_vec());
                 rho = y[n..].to_vec();
             } else {
-                rho = self.expmv(|x, y| Self::apply(&self.l0, &self.lv, gk, x, y), &rho, dt)?;
+                rho = self.step(&rho, gk, dt)?;
             }
             observed.push(self.observe(&rho));
         }

@@ -234,3 +234,42 @@ fn open_gradient_and_energies_match() {
     }
     assert!(e.energy > 0.1, "{}", e.energy);
 }
+
+/// An episode played with the protocol's values reaches `evaluate`'s E(t_k) and
+/// top-level populations (closed and open), P = E/t, and refuses a step past τ.
+#[test]
+fn episode_replays_the_evaluation() {
+    let g = [0.8, 0.2, 0.6, 1.0, 0.0, 0.4];
+    let tau = 3.0;
+    for kappa in [0.0, 0.5] {
+        let mut params = chain(1, -1.0, 4, tau, &g);
+        params.cavity.kappa = kappa;
+        params.cavity.n_th = 0.2;
+        let c = prepared(&params, g.len(), tau, Weights::default());
+        assert_eq!(c.is_open(), kappa > 0.0);
+        let e = c.evaluate(&g, false).unwrap();
+        let mut episode = c.episode();
+        assert_eq!(episode.outcome().energy, 0.0);
+        let features = episode.state_features().len();
+        assert_eq!(features % 2, 0);
+        let mut top = episode.outcome().top_population;
+        for (k, &gk) in g.iter().enumerate() {
+            assert!(!episode.outcome().done);
+            let o = episode.step(gk).unwrap();
+            assert!(
+                (o.energy - e.energies[k + 1]).abs() < 1e-12,
+                "κ = {kappa}, step {k}: {} vs {}",
+                o.energy,
+                e.energies[k + 1]
+            );
+            assert!((o.time - tau * (k + 1) as f64 / g.len() as f64).abs() < 1e-14);
+            assert!((o.power - o.energy / o.time).abs() < 1e-14);
+            top = top.max(o.top_population);
+        }
+        assert!((top - e.top_population).abs() < 1e-12);
+        assert!(episode.outcome().done);
+        assert_eq!(episode.state_features().len(), features);
+        assert!(episode.step(0.5).is_err());
+        assert!(c.episode().step(f64::NAN).is_err());
+    }
+}
