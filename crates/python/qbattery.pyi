@@ -1,7 +1,7 @@
 """Quantum batteries from Python: scenarios, runs and figures of merit (Rust inside)."""
 
 from os import PathLike
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +29,18 @@ class Run:
     @property
     def final_state(self) -> Optional[npt.NDArray[np.complex128]]: ...
 
-def simulate(scenario: Scenario = None, **overrides: Any) -> Run:
+def simulate(
+    scenario: Scenario = None,
+    *,
+    progress: Union[bool, Callable[[int, int], Any], None] = None,
+    **overrides: Any,
+) -> Run:
     """Run a scenario (None: the embedded Tavis–Cummings default; a path; a TOML string;
-    a dict); overrides use the dotted keys of `--set`, e.g. `**{"coupling.g": 0.5}`."""
+    a dict); overrides use the dotted keys of `--set`, e.g. `**{"coupling.g": 0.5}`.
+    `progress=True` shows a bar (tqdm.auto's, in a terminal or a notebook, when tqdm is
+    installed; a text line on stderr otherwise); a callable is called as
+    `progress(done, total)`. An exception raised by the callback (or Ctrl-C) is raised
+    when the run returns."""
 
 def info(scenario: Scenario = None, **overrides: Any) -> str:
     """What a run would do: space, dimension, blocks, method, memory estimate."""

@@ -244,9 +244,6 @@ pub fn run(
     let text = crate::scenario::read(Some(scenario))?;
     let (points, units) = grid(&text, scenario, axes, overrides)?;
     let count = points.len();
-    let threads = rayon::current_num_threads().max(1) as u64;
-    let limit = memory::limit(max_memory) / threads;
-    let dir = RunDir::create(out)?;
     let mine: Vec<Point> = match shard {
         Some(s) => points
             .iter()
@@ -256,18 +253,10 @@ pub fn run(
             .collect(),
         None => points.clone(),
     };
-    let results = run_sweep("sweep", &mine, &dir.path().join("checkpoint.jsonl"), |p| {
-        let model = qbattery::scenario::load(&text, &p.set)?;
-        let run = model.run(limit, &mut Silent)?;
-        Ok(PointResult {
-            scalars: run
-                .summary_scalars()
-                .into_iter()
-                .map(|(k, v)| (k, v.is_finite().then_some(v)))
-                .collect(),
-            warnings: run.warnings.iter().map(|w| w.to_string()).collect(),
-        })
-    })?;
+    let Some(results) = run_points(&text, &mine, &out.join("checkpoint.jsonl"), max_memory)? else {
+        return Ok(());
+    };
+    let dir = RunDir::create(out)?;
     prov.finish();
     if let Some(s) = shard {
         let record = ShardRecord {
@@ -296,6 +285,43 @@ pub fn run(
         return Ok(());
     }
     write_outputs(&dir, scenario, axes, &points, &results, &units, &prov)
+}
+
+/// Runs `points` resumably from `checkpoint`: on this machine's cores or, in a build with
+/// the `mpi` feature started by `mpirun`, over the job's ranks (`crate::mpi_sweep`). `None`
+/// on the ranks other than 0, which write nothing.
+fn run_points(
+    text: &str,
+    points: &[Point],
+    checkpoint: &Path,
+    max_memory: Option<u64>,
+) -> Result<Option<Vec<PointResult>>> {
+    #[cfg(feature = "mpi")]
+    let ranks = crate::mpi_sweep::Ranks::init()?;
+    // The ranks on one machine share its memory, and each runs `threads` points at once.
+    #[cfg(feature = "mpi")]
+    let sharing = ranks.as_ref().map_or(1, |r| r.on_node() as u64);
+    #[cfg(not(feature = "mpi"))]
+    let sharing = 1;
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let limit = memory::limit(max_memory) / (threads * sharing);
+    let evaluate = |p: &Point| {
+        let model = qbattery::scenario::load(text, &p.set)?;
+        let run = model.run(limit, &mut Silent)?;
+        Ok(PointResult {
+            scalars: run
+                .summary_scalars()
+                .into_iter()
+                .map(|(k, v)| (k, v.is_finite().then_some(v)))
+                .collect(),
+            warnings: run.warnings.iter().map(|w| w.to_string()).collect(),
+        })
+    };
+    #[cfg(feature = "mpi")]
+    if let Some(ranks) = &ranks {
+        return crate::mpi_sweep::run_sweep(ranks, "sweep", points, checkpoint, evaluate);
+    }
+    run_sweep("sweep", points, checkpoint, evaluate).map(Some)
 }
 
 /// Merges the shard directories `dirs` of one sweep (`--shard i/n`, every i once) into the

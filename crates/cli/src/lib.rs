@@ -7,6 +7,8 @@
 pub mod control;
 pub mod final_state;
 pub mod grid_sweep;
+#[cfg(feature = "mpi")]
+pub mod mpi_sweep;
 pub mod optimize;
 pub mod output;
 pub mod plot;

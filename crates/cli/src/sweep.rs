@@ -37,99 +37,153 @@ where
     R: Serialize + DeserializeOwned + Send,
     F: Fn(&P) -> Result<R> + Sync,
 {
-    let ckpt = || checkpoint.display();
-    let mut serialised = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        let json = serde_json::to_string(p)
-            .with_context(|| format!("sweep `{name}`: serialising point #{i}"))?;
-        serialised.push(json);
-    }
-    let keys: Vec<String> = serialised.iter().map(|s| point_key(s)).collect();
+    let (sweep, stored) = Checkpointed::open(name, points, checkpoint)?;
+    let pending = pending(&stored);
+    let computed: Result<Vec<(usize, R)>> = pending
+        .par_iter()
+        .map(|&i| {
+            let r = f(&points[i]).with_context(|| format!("{} failed", sweep.point(i)))?;
+            sweep.record(i, &r)?;
+            Ok((i, r))
+        })
+        .collect();
+    sweep.finish(stored, computed)
+}
 
-    if let Some(dir) = checkpoint.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating directory {}", dir.display()))?;
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(checkpoint)
-        .with_context(|| format!("opening checkpoint {}", ckpt()))?;
-    let Loaded { mut stored, notes } =
-        load_checkpoint(&mut file).with_context(|| format!("reading checkpoint {}", ckpt()))?;
-    for note in notes {
-        eprintln!("note: sweep `{name}`: checkpoint {}: {note}", ckpt());
-    }
+/// The indices of the points without a result, in order.
+pub(crate) fn pending<R>(results: &[Option<R>]) -> Vec<usize> {
+    (0..results.len())
+        .filter(|&i| results[i].is_none())
+        .collect()
+}
 
-    let mut results: Vec<Option<R>> = Vec::with_capacity(points.len());
-    for (i, key) in keys.iter().enumerate() {
-        let reused =
-            stored.remove(&(i, key.clone())).and_then(|value| {
+/// A sweep's points backed by its checkpoint file: the part of [`run_sweep`] that does not
+/// decide where the points run (rayon here, MPI ranks in `mpi_sweep`).
+pub(crate) struct Checkpointed {
+    name: String,
+    path: std::path::PathBuf,
+    serialised: Vec<String>,
+    keys: Vec<String>,
+    writer: Mutex<File>,
+    bar: ProgressBar,
+}
+
+impl Checkpointed {
+    /// Opens (or creates) `checkpoint` and returns, with the sweep, every point's stored
+    /// result (those whose index and key match; `None` for the rest); starts the progress
+    /// bar.
+    pub(crate) fn open<P: Serialize, R: DeserializeOwned>(
+        name: &str,
+        points: &[P],
+        checkpoint: &Path,
+    ) -> Result<(Self, Vec<Option<R>>)> {
+        let ckpt = || checkpoint.display();
+        let mut serialised = Vec::with_capacity(points.len());
+        for (i, p) in points.iter().enumerate() {
+            let json = serde_json::to_string(p)
+                .with_context(|| format!("sweep `{name}`: serialising point #{i}"))?;
+            serialised.push(json);
+        }
+        let keys: Vec<String> = serialised.iter().map(|s| point_key(s)).collect();
+
+        if let Some(dir) = checkpoint.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating directory {}", dir.display()))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(checkpoint)
+            .with_context(|| format!("opening checkpoint {}", ckpt()))?;
+        let Loaded { mut stored, notes } =
+            load_checkpoint(&mut file).with_context(|| format!("reading checkpoint {}", ckpt()))?;
+        for note in notes {
+            eprintln!("note: sweep `{name}`: checkpoint {}: {note}", ckpt());
+        }
+
+        let mut results: Vec<Option<R>> = Vec::with_capacity(points.len());
+        for (i, key) in keys.iter().enumerate() {
+            let reused = stored.remove(&(i, key.clone())).and_then(|value| {
                 match serde_json::from_value(value) {
                     Ok(r) => Some(r),
                     Err(e) => {
                         eprintln!(
                             "note: sweep `{name}`: stored result of point #{i} is unreadable \
-                         ({e}); recomputing"
+                             ({e}); recomputing"
                         );
                         None
                     }
                 }
             });
-        results.push(reused);
-    }
-    let pending: Vec<usize> = (0..points.len())
-        .filter(|&i| results[i].is_none())
-        .collect();
-
-    let reused = points.len() - pending.len();
-    if reused > 0 {
-        eprintln!(
-            "note: sweep `{name}`: {reused} of {} points taken from checkpoint {}",
-            points.len(),
-            ckpt()
-        );
-    }
-    let bar = progress_bar(name, points.len(), reused);
-    let writer = Mutex::new(file);
-    let computed: Result<Vec<(usize, R)>> = pending
-        .par_iter()
-        .map(|&i| {
-            let point = || format!("sweep `{name}`: point #{i} {}", serialised[i]);
-            let r = f(&points[i]).with_context(|| format!("{} failed", point()))?;
-            let mut line = serde_json::to_string(&Line {
-                index: i,
-                key: &keys[i],
-                result: &r,
-            })
-            .with_context(|| format!("{}: serialising the result", point()))?;
-            line.push('\n');
-            {
-                let mut file = writer.lock().unwrap_or_else(|e| e.into_inner());
-                file.write_all(line.as_bytes())
-                    .and_then(|()| file.flush())
-                    .with_context(|| format!("appending to checkpoint {}", ckpt()))?;
-            }
-            bar.inc(1);
-            Ok((i, r))
-        })
-        .collect();
-    let computed = match computed {
-        Ok(c) => c,
-        Err(e) => {
-            bar.abandon();
-            return Err(e);
+            results.push(reused);
         }
-    };
-    bar.finish();
-    for (i, r) in computed {
-        results[i] = Some(r);
+        let reused = results.iter().filter(|r| r.is_some()).count();
+        if reused > 0 {
+            eprintln!(
+                "note: sweep `{name}`: {reused} of {} points taken from checkpoint {}",
+                points.len(),
+                ckpt()
+            );
+        }
+        let sweep = Self {
+            name: name.to_string(),
+            path: checkpoint.to_path_buf(),
+            serialised,
+            keys,
+            writer: Mutex::new(file),
+            bar: progress_bar(name, points.len(), reused),
+        };
+        Ok((sweep, results))
     }
-    Ok(results
-        .into_iter()
-        .map(|r| r.expect("every point is reused or computed"))
-        .collect())
+
+    /// "sweep `name`: point #i {…}", for messages about point `i`.
+    pub(crate) fn point(&self, i: usize) -> String {
+        format!("sweep `{}`: point #{i} {}", self.name, self.serialised[i])
+    }
+
+    /// Appends point `i`'s result to the checkpoint (one line, flushed) and advances the bar.
+    pub(crate) fn record<R: Serialize>(&self, i: usize, r: &R) -> Result<()> {
+        let mut line = serde_json::to_string(&Line {
+            index: i,
+            key: &self.keys[i],
+            result: r,
+        })
+        .with_context(|| format!("{}: serialising the result", self.point(i)))?;
+        line.push('\n');
+        {
+            let mut file = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            file.write_all(line.as_bytes())
+                .and_then(|()| file.flush())
+                .with_context(|| format!("appending to checkpoint {}", self.path.display()))?;
+        }
+        self.bar.inc(1);
+        Ok(())
+    }
+
+    /// Every result in point order: the `stored` ones and the newly `computed` ones (or the
+    /// sweep's error).
+    pub(crate) fn finish<R>(
+        self,
+        mut stored: Vec<Option<R>>,
+        computed: Result<Vec<(usize, R)>>,
+    ) -> Result<Vec<R>> {
+        let computed = match computed {
+            Ok(c) => c,
+            Err(e) => {
+                self.bar.abandon();
+                return Err(e);
+            }
+        };
+        self.bar.finish();
+        for (i, r) in computed {
+            stored[i] = Some(r);
+        }
+        Ok(stored
+            .into_iter()
+            .map(|r| r.expect("every point is reused or computed"))
+            .collect())
+    }
 }
 
 /// One checkpoint line as written.

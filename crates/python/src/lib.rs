@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+mod progress;
+
 use std::path::PathBuf;
 
 use numpy::{Complex64, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, ToPyArray};
@@ -195,12 +197,15 @@ impl PyRun {
 
 /// Runs a scenario and returns its [`PyRun`]: `simulate("examples/cavity_chain.toml",
 /// **{"coupling.g": 0.5})`. `scenario`: None (the embedded Tavis–Cummings default), a path,
-/// a TOML string or a dict; overrides use the dotted keys of `--set`.
+/// a TOML string or a dict; overrides use the dotted keys of `--set`. `progress`: `True`
+/// for a bar (tqdm's, in a terminal or a notebook, when installed; a text line on stderr
+/// otherwise) or a callable `progress(done, total)`.
 #[pyfunction]
-#[pyo3(signature = (scenario=None, **overrides))]
+#[pyo3(signature = (scenario=None, *, progress=None, **overrides))]
 fn simulate(
     py: Python<'_>,
     scenario: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
     overrides: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyRun> {
     let (text, path) = scenario_text(scenario)?;
@@ -215,9 +220,15 @@ fn simulate(
     let mut provenance = Provenance::start(argv);
     let in_source = |e: qb::Error| value_error(format!("in {}: {e}", source.name()));
     let model = qb::scenario::load(&text, &set).map_err(in_source)?;
-    let run = py
-        .detach(|| model.run(memory::limit(None), &mut Silent))
-        .map_err(in_source)?;
+    let run = match progress::PyProgress::from_arg(py, progress)? {
+        None => py.detach(|| model.run(memory::limit(None), &mut Silent)),
+        Some(mut shown) => {
+            let run = py.detach(|| model.run(memory::limit(None), &mut shown));
+            shown.close()?;
+            run
+        }
+    }
+    .map_err(in_source)?;
     provenance.finish();
     let origin = Origin {
         parameters: &model.parameters(),

@@ -181,3 +181,28 @@ def test_optimize_returns_the_optimum(tmp_path):
     c, q = opt["x"]
     assert 0.0 <= c <= 1.0 and 0.0 <= q <= 1.0
     assert (tmp_path / "opt" / "starts.json").exists()
+
+
+def test_progress_reaches_the_total_and_refuses_junk(capsys):
+    seen = []
+    r = qbattery.simulate(str(CHAIN), progress=lambda done, total: seen.append((done, total)), **SMALL)
+    assert seen, "the callback was called"
+    done = [d for d, _ in seen]
+    totals = {t for _, t in seen}
+    assert done == sorted(done) and len(totals) == 1
+    assert done[-1] == totals.pop() > 0
+    # The same numbers as without a display.
+    assert np.array_equal(r["energy"], qbattery.simulate(str(CHAIN), **SMALL)["energy"])
+    # A bar: tqdm's where it is installed, else a text line; on stderr either way.
+    qbattery.simulate(str(CHAIN), progress=True, **SMALL)
+    assert "qbattery" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress"):
+        qbattery.simulate(str(CHAIN), progress="yes", **SMALL)
+
+
+def test_an_exception_in_the_progress_callback_is_raised():
+    def fail(done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        qbattery.simulate(str(CHAIN), progress=fail, **SMALL)
