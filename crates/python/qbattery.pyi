@@ -49,11 +49,14 @@ def sweep(
     scenario: Union[str, PathLike],
     axes: Mapping[str, Union[str, Sequence[Any]]],
     out: Union[str, PathLike],
+    *,
+    progress: Union[bool, Callable[[int, int], Any], None] = None,
     **overrides: Any,
 ) -> dict[str, npt.NDArray[np.float64]]:
     """`qbattery sweep`: the grid `axes` (`"start:stop:n"` or a list of values per key, the
     first varying slowest) into the resumable directory `out`; returns sweep.csv's columns
-    by bare name (`coupling.g`, `e_max`, ...)."""
+    by bare name (`coupling.g`, `e_max`, ...). `progress` as for `simulate`, counting
+    points (a callable gets `(points done, points in all)`)."""
 
 def optimize(scenario: Union[str, PathLike], out: Union[str, PathLike], **overrides: Any) -> dict[str, Any]:
     """`qbattery optimize` into `out`; returns optimum.json."""

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::output::{Provenance, RunDir};
 use crate::plot::{heatmap, line_plot, Heatmap, LinePlot, Series};
-use crate::sweep::run_sweep;
+use crate::sweep::{run_sweep_reporting, Report};
 
 /// One axis of a sweep: a scenario key and its values (TOML literals).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,7 +231,8 @@ fn grid(
 }
 
 /// Runs the sweep (or, with `shard`, its share: then `DIR/shard.json` and the checkpoint,
-/// for `sweep merge`); see the module documentation.
+/// for `sweep merge`); see the module documentation. Progress goes to the terminal's bar,
+/// or to `report` when given.
 pub fn run(
     scenario: &Path,
     axes: &[Axis],
@@ -239,6 +240,7 @@ pub fn run(
     out: &Path,
     max_memory: Option<u64>,
     shard: Option<Shard>,
+    report: Option<Report<'_>>,
 ) -> Result<()> {
     let mut prov = Provenance::start(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
     let text = crate::scenario::read(Some(scenario))?;
@@ -253,7 +255,8 @@ pub fn run(
             .collect(),
         None => points.clone(),
     };
-    let Some(results) = run_points(&text, &mine, &out.join("checkpoint.jsonl"), max_memory)? else {
+    let checkpoint = out.join("checkpoint.jsonl");
+    let Some(results) = run_points(&text, &mine, &checkpoint, max_memory, report)? else {
         return Ok(());
     };
     let dir = RunDir::create(out)?;
@@ -295,6 +298,7 @@ fn run_points(
     points: &[Point],
     checkpoint: &Path,
     max_memory: Option<u64>,
+    report: Option<Report<'_>>,
 ) -> Result<Option<Vec<PointResult>>> {
     #[cfg(feature = "mpi")]
     let ranks = crate::mpi_sweep::Ranks::init()?;
@@ -319,9 +323,9 @@ fn run_points(
     };
     #[cfg(feature = "mpi")]
     if let Some(ranks) = &ranks {
-        return crate::mpi_sweep::run_sweep(ranks, "sweep", points, checkpoint, evaluate);
+        return crate::mpi_sweep::run_sweep(ranks, "sweep", points, checkpoint, evaluate, report);
     }
-    run_sweep("sweep", points, checkpoint, evaluate).map(Some)
+    run_sweep_reporting("sweep", points, checkpoint, evaluate, report).map(Some)
 }
 
 /// Merges the shard directories `dirs` of one sweep (`--shard i/n`, every i once) into the

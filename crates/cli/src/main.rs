@@ -210,7 +210,7 @@ fn run() -> Result<()> {
                 .map(|a| grid_sweep::Axis::parse(a))
                 .collect::<Result<Vec<_>>>()?;
             let shard = shard.as_deref().map(grid_sweep::Shard::parse).transpose()?;
-            grid_sweep::run(&scenario, &axes, &overrides, &out, max_memory, shard)
+            grid_sweep::run(&scenario, &axes, &overrides, &out, max_memory, shard, None)
         }
         Command::Models => {
             for e in qbattery::models::registry::MODELS {

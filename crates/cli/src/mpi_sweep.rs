@@ -25,7 +25,7 @@ use mpi::{Tag, Threading};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::sweep::{pending, Checkpointed};
+use crate::sweep::{pending, Checkpointed, Report};
 
 /// The tag of every message of a sweep.
 const TAG: Tag = 17;
@@ -89,8 +89,9 @@ enum ToRoot {
     },
 }
 
-/// [`crate::sweep::run_sweep`] over the job's ranks: on rank 0, every result in point
-/// order (`Some`); on the other ranks, `None` once rank 0 has no more points for them.
+/// [`crate::sweep::run_sweep_reporting`] over the job's ranks: on rank 0, every result in
+/// point order (`Some`) and the progress; on the other ranks, `None` once rank 0 has no
+/// more points for them.
 ///
 /// Errors: as `run_sweep`, with the rank that failed; also malformed messages. An error
 /// on rank 0 before any point runs (its checkpoint cannot be opened, say) aborts the job.
@@ -100,6 +101,7 @@ pub fn run_sweep<P, R, F>(
     points: &[P],
     checkpoint: &std::path::Path,
     f: F,
+    report: Option<Report<'_>>,
 ) -> Result<Option<Vec<R>>>
 where
     P: Serialize + Sync,
@@ -111,10 +113,13 @@ where
         work(&ranks.world, points, &f, slots)?;
         return Ok(None);
     }
-    let (sweep, stored) = match Checkpointed::open::<P, R>(name, points, checkpoint) {
+    let (mut sweep, stored) = match Checkpointed::open::<P, R>(name, points, checkpoint) {
         Ok(opened) => opened,
         Err(e) => ranks.abort(&e),
     };
+    if let Some(report) = report {
+        sweep.report_to(report);
+    }
     let queue: VecDeque<usize> = pending(&stored).into();
     let computed = lead(&ranks.world, &sweep, queue, points, &f, slots);
     sweep.finish(stored, computed).map(Some)

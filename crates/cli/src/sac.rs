@@ -8,20 +8,25 @@
 //! `cargo build --release --features sac`.
 
 use anyhow::Result;
+#[cfg(feature = "sac")]
 use qbattery::models::control::Checked;
 
 use crate::control::Found;
 use crate::output::RunDir;
 
-/// A finished soft actor-critic search and its checks.
+/// A finished soft actor-critic search and its checks (none exists without the feature).
 pub struct SacSearch {
     #[cfg(feature = "sac")]
     prepared: qbattery::models::control::Prepared,
     #[cfg(feature = "sac")]
     trained: qbattery_rl::Trained,
+    #[cfg(feature = "sac")]
     result: Checked,
+    #[cfg(feature = "sac")]
     best_constant: (f64, Checked),
+    #[cfg(feature = "sac")]
     warnings: Vec<String>,
+    #[cfg(feature = "sac")]
     wall_seconds: f64,
 }
 
@@ -42,9 +47,8 @@ impl SacSearch {
 /// Without the `sac` feature: an error that says how to build it.
 #[cfg(not(feature = "sac"))]
 pub fn search(_table: &toml::Table, _dir: &RunDir) -> Result<SacSearch> {
-    let _ = |s: SacSearch| (s.result, s.best_constant, s.warnings, s.wall_seconds);
     anyhow::bail!(
-        "control.method = \"sac\" needs the soft actor-critic, which this qbattery was built without: build it with `cargo build --release --features sac` (burn, about 12 minutes on 2 cores), or use method = \"grape\""
+        "control.method = \"sac\" needs the soft actor-critic, which this qbattery was built without: build it with `cargo build --release --features sac` (the Python module: `maturin build --release --features sac -m crates/python/Cargo.toml`; burn, about 12 minutes on 2 cores), or use method = \"grape\""
     )
 }
 

@@ -37,7 +37,31 @@ where
     R: Serialize + DeserializeOwned + Send,
     F: Fn(&P) -> Result<R> + Sync,
 {
-    let (sweep, stored) = Checkpointed::open(name, points, checkpoint)?;
+    run_sweep_reporting(name, points, checkpoint, f, None)
+}
+
+/// Where a sweep's progress goes besides the terminal (the Python module's bar): called
+/// with (points done, points in all) once at the start and after every point, from the
+/// threads that run them. With one, the terminal bar is not drawn.
+pub type Report<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// [`run_sweep`], reporting its progress to `report` when given.
+pub fn run_sweep_reporting<P, R, F>(
+    name: &str,
+    points: &[P],
+    checkpoint: &Path,
+    f: F,
+    report: Option<Report<'_>>,
+) -> Result<Vec<R>>
+where
+    P: Serialize + Sync,
+    R: Serialize + DeserializeOwned + Send,
+    F: Fn(&P) -> Result<R> + Sync,
+{
+    let (mut sweep, stored) = Checkpointed::open(name, points, checkpoint)?;
+    if let Some(report) = report {
+        sweep.report_to(report);
+    }
     let pending = pending(&stored);
     let computed: Result<Vec<(usize, R)>> = pending
         .par_iter()
@@ -59,16 +83,17 @@ pub(crate) fn pending<R>(results: &[Option<R>]) -> Vec<usize> {
 
 /// A sweep's points backed by its checkpoint file: the part of [`run_sweep`] that does not
 /// decide where the points run (rayon here, MPI ranks in `mpi_sweep`).
-pub(crate) struct Checkpointed {
+pub(crate) struct Checkpointed<'a> {
     name: String,
     path: std::path::PathBuf,
     serialised: Vec<String>,
     keys: Vec<String>,
     writer: Mutex<File>,
     bar: ProgressBar,
+    report: Option<Report<'a>>,
 }
 
-impl Checkpointed {
+impl<'a> Checkpointed<'a> {
     /// Opens (or creates) `checkpoint` and returns, with the sweep, every point's stored
     /// result (those whose index and key match; `None` for the rest); starts the progress
     /// bar.
@@ -133,8 +158,24 @@ impl Checkpointed {
             keys,
             writer: Mutex::new(file),
             bar: progress_bar(name, points.len(), reused),
+            report: None,
         };
         Ok((sweep, results))
+    }
+
+    /// Sends the progress to `report` instead of the terminal bar (and reports the start).
+    pub(crate) fn report_to(&mut self, report: Report<'a>) {
+        self.bar.set_draw_target(ProgressDrawTarget::hidden());
+        report(self.done(), self.total());
+        self.report = Some(report);
+    }
+
+    fn done(&self) -> usize {
+        self.bar.position() as usize
+    }
+
+    fn total(&self) -> usize {
+        self.bar.length().unwrap_or(0) as usize
     }
 
     /// "sweep `name`: point #i {…}", for messages about point `i`.
@@ -158,6 +199,9 @@ impl Checkpointed {
                 .with_context(|| format!("appending to checkpoint {}", self.path.display()))?;
         }
         self.bar.inc(1);
+        if let Some(report) = self.report {
+            report(self.done(), self.total());
+        }
         Ok(())
     }
 

@@ -265,14 +265,16 @@ fn scenario_path(scenario: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
 /// "0.2:1.0:5", "chain.j": [-1.0, 0.0, 1.0]}`, a string as on the command line or a list
 /// of values; the first axis varies slowest) into the resumable directory `out` (rerun to
 /// resume), points in parallel; returns the table of `sweep.csv` as a dict of NumPy arrays
-/// keyed by the bare column names (`coupling.g`, `e_max`, …).
+/// keyed by the bare column names (`coupling.g`, `e_max`, …). `progress` as for
+/// [`simulate`], counting points.
 #[pyfunction]
-#[pyo3(signature = (scenario, axes, out, **overrides))]
+#[pyo3(signature = (scenario, axes, out, *, progress=None, **overrides))]
 fn sweep<'py>(
     py: Python<'py>,
     scenario: &Bound<'py, PyAny>,
     axes: &Bound<'py, PyDict>,
     out: PathBuf,
+    progress: Option<&Bound<'py, PyAny>>,
     overrides: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let path = scenario_path(scenario)?;
@@ -296,8 +298,20 @@ fn sweep<'py>(
         parsed.push(qb_cli::grid_sweep::Axis::parse(&format!("{key}={spec}")).map_err(chain)?);
     }
     let set = assignments(overrides)?;
-    py.detach(|| qb_cli::grid_sweep::run(&path, &parsed, &set, &out, None, None))
-        .map_err(chain)?;
+    let shown = progress::PyProgress::from_arg(py, progress)?.map(std::sync::Mutex::new);
+    let report = |done: usize, total: usize| {
+        if let Some(p) = &shown {
+            p.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .points(done, total);
+        }
+    };
+    let report: Option<qb_cli::sweep::Report<'_>> = shown.is_some().then_some(&report);
+    let outcome =
+        py.detach(|| qb_cli::grid_sweep::run(&path, &parsed, &set, &out, None, None, report));
+    let closed = shown.map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()).close());
+    outcome.map_err(chain)?;
+    closed.transpose()?;
     let text = std::fs::read_to_string(out.join("sweep.csv"))
         .map_err(|e| value_error(format!("reading {}: {e}", out.join("sweep.csv").display())))?;
     let mut lines = text.lines();

@@ -1,6 +1,7 @@
-//! A run's progress shown from Python while the run holds no GIL: a `tqdm.auto` bar (a
-//! widget in Jupyter, a text bar in a terminal) when tqdm is installed, a plain text line
-//! on `sys.stderr` when it is not, or the caller's own `progress(done, total)`.
+//! A run's or a sweep's progress shown from Python while the work holds no GIL: a
+//! `tqdm.auto` bar (a widget in Jupyter, a text bar in a terminal) when tqdm is installed,
+//! a plain text line on `sys.stderr` when it is not, or the caller's own
+//! `progress(done, total)`.
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,7 @@ enum Display {
 /// once the run has returned.
 pub struct PyProgress {
     display: Display,
+    started: bool,
     total: usize,
     shown: usize,
     last: Option<Instant>,
@@ -60,6 +62,7 @@ impl PyProgress {
         };
         Ok(Some(Self {
             display,
+            started: false,
             total: 0,
             shown: 0,
             last: None,
@@ -97,16 +100,13 @@ impl PyProgress {
         self.shown = done;
         self.last = Some(Instant::now());
         if let Err(e) = outcome {
-            self.error = Some(e);
+            self.error.get_or_insert(e);
         }
     }
 
     /// Ends the display (the last count, tqdm's `close`, the text line's newline) and raises
     /// the first exception met while the run went on.
-    pub fn close(mut self) -> PyResult<()> {
-        if self.shown < self.total {
-            self.show(self.total);
-        }
+    pub fn close(self) -> PyResult<()> {
         Python::attach(|py| -> PyResult<()> {
             match &self.display {
                 Display::Tqdm(Some(bar)) => {
@@ -123,10 +123,19 @@ impl PyProgress {
         })?;
         self.error.map_or(Ok(()), Err)
     }
+
+    /// A sweep's progress, (points done, points in all); the first call starts the display.
+    pub fn points(&mut self, done: usize, total: usize) {
+        if !self.started {
+            self.start("points", total);
+        }
+        self.advance(done);
+    }
 }
 
 impl Progress for PyProgress {
     fn start(&mut self, unit: &str, total: usize) {
+        self.started = true;
         self.total = total;
         self.shown = 0;
         let started = Python::attach(|py| -> PyResult<()> {
@@ -151,9 +160,8 @@ impl Progress for PyProgress {
             Ok(())
         });
         if let Err(e) = started {
-            self.error = Some(e);
+            self.error.get_or_insert(e);
         }
-        self.show(0);
     }
 
     fn advance(&mut self, done: usize) {

@@ -161,8 +161,17 @@ def test_sweep_returns_the_table_and_resumes(tmp_path):
     # Each point equals a single run.
     one = qbattery.simulate(CHAIN, **{**small, "coupling.g": 1.0, "chain.j": 1.0})
     assert table["e_max"][3] == one.summary["e_max"]
-    again = qbattery.sweep(CHAIN, axes, tmp_path / "scan", **small)
+    # A resumed sweep reports its stored points at once.
+    seen = []
+    again = qbattery.sweep(
+        CHAIN, axes, tmp_path / "scan", progress=lambda d, n: seen.append((d, n)), **small
+    )
     assert np.array_equal(again["e_max"], table["e_max"])
+    assert seen == [(6, 6)]
+    seen.clear()
+    qbattery.sweep(CHAIN, axes, tmp_path / "fresh", progress=lambda d, n: seen.append((d, n)), **small)
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     with pytest.raises(ValueError, match="start:stop:n"):
         qbattery.sweep(CHAIN, {"coupling.g": {"a": 1}}, tmp_path / "bad")
 
