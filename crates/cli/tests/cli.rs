@@ -813,3 +813,59 @@ fn sharded_sweeps_merge_into_the_single_run() {
         "1 ≤ i ≤ n",
     );
 }
+
+/// The custom examples run from the command line with units named after a parameter
+/// (`omega_a` written ω_a),
+/// their parameters take `--set` and sweep axes, and a bad expression is refused with
+/// its line and column.
+#[test]
+fn custom_models_run_sweep_and_locate_errors() {
+    let out = temp_dir("custom");
+    let small = [
+        "--set",
+        "time.steps=21",
+        "--set",
+        "time.t_max=2.0",
+        "--set",
+        "parameters.N=2",
+    ];
+    for name in ["custom/tavis_cummings.toml", "custom/cavity_chain.toml"] {
+        let o = qbattery()
+            .args(["simulate", &example(name), "--out"])
+            .arg(out.join(name))
+            .args(small)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let csv = std::fs::read_to_string(out.join(name).join("timeseries.csv")).unwrap();
+        assert!(
+            csv.starts_with("t [1/ω_a],energy [ħω_a]"),
+            "{name}: {csv:.80}"
+        );
+    }
+    let o = qbattery()
+        .args(["sweep", &example("custom/tavis_cummings.toml"), "--out"])
+        .arg(out.join("sweep"))
+        .args(small)
+        .args(["--axis", "parameters.g=0.2,0.4"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = std::fs::read_to_string(out.join("sweep").join("sweep.csv")).unwrap();
+    assert_eq!(table.lines().count(), 3, "{table}");
+    let o = qbattery()
+        .args(["info", &example("custom/tavis_cummings.toml")])
+        .args(["--set", "hamiltonian=\"omega_c n(cav) + g a(cav\""])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("hamiltonian: line 1, column 25: expected `,` or `)`"),
+        "{err}"
+    );
+}

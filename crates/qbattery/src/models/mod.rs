@@ -10,6 +10,7 @@ pub mod cavity;
 pub mod cavity_chain;
 pub mod central_spin;
 pub mod control;
+pub mod custom;
 pub mod driven_qubit;
 pub mod field_qb;
 pub mod micromaser;

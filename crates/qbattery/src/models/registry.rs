@@ -2,7 +2,9 @@
 //! parameters implementing [`Parameters`]) and one line here.
 
 use super::model::{load, Checked, Model, Parameters};
-use super::{cavity_chain, central_spin, driven_qubit, field_qb, micromaser, star, tavis_cummings};
+use super::{
+    cavity_chain, central_spin, custom, driven_qubit, field_qb, micromaser, star, tavis_cummings,
+};
 use crate::error::Result;
 
 /// A model a scenario can name.
@@ -45,6 +47,7 @@ pub const MODELS: &[Entry] = &[
     Entry::of::<star::Params>(),
     Entry::of::<field_qb::Params>(),
     Entry::of::<driven_qubit::Params>(),
+    Entry::of::<custom::Params>(),
 ];
 
 /// The model called `name`.

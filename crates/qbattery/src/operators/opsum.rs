@@ -68,6 +68,20 @@ impl OpSum {
         out
     }
 
+    /// The product `self · other`: every term of `self` times every term of `other`
+    /// (the factors of `other` act first).
+    pub fn product(&self, other: &OpSum) -> Self {
+        let mut out = Self::new();
+        for a in &self.terms {
+            for b in &other.terms {
+                let mut factors = a.factors.clone();
+                factors.extend(b.factors.iter().cloned());
+                out.add(a.coeff * b.coeff, factors);
+            }
+        }
+        out
+    }
+
     /// The terms.
     pub fn terms(&self) -> &[Term] {
         &self.terms

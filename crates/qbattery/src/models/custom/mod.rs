@@ -1,0 +1,875 @@
+//! `model = "custom"`: a battery declared in the scenario file — its subsystems, named
+//! parameters, the Hamiltonian and the battery's Hamiltonian as operator expressions
+//! ([`expr`], evaluated by [`evaluate`]), jump operators with rates, and a product
+//! initial state — run by the same engine as the built-in models.
+//!
+//! Checks: every expression is parsed and evaluated when the scenario is loaded (errors
+//! give the field, the line and the column); the Hamiltonian and H_B must be Hermitian;
+//! the excitation number (U(1)) or its parity (Z2), whichever H conserves, is found from
+//! the built matrix and used for symmetry blocks, as the built-in models declare theirs;
+//! site reflections are found by the engine as for every model.
+
+pub mod evaluate;
+pub mod expr;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use self::evaluate::{Scope, Value};
+use super::model::{Parameters, TimeEvolution};
+use crate::error::{Error, Result, Warning};
+use crate::operators::opsum::OpSum;
+use crate::sector::{Charge, Subspace};
+use crate::simulation::{Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
+use crate::space::{Space, Subsystem};
+use crate::states::{basis, coherent, thermal, Factor, LocalState, ProductState};
+use qbattery_linalg::c64;
+
+/// Largest full-space dimension on which the conserved charge is looked for (the check
+/// builds H there).
+const CHARGE_SEARCH_MAX_DIM: usize = 200_000;
+
+/// Relative size of H − H† above which an operator counts as not Hermitian.
+const HERMITIAN_TOL: f64 = 1e-12;
+
+/// Relative tolerance under which two levels of a `ground` operator count as degenerate.
+const DEGENERACY_TOL: f64 = 1e-9;
+
+/// The kind of a declared subsystem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A spin-1/2.
+    Qubit,
+    /// A spin j = two_j / 2.
+    Spin,
+    /// A boson mode with `levels` Fock states.
+    Mode,
+    /// The symmetric subspace of `n` spin-1/2 (a collective spin n/2).
+    Dicke,
+}
+
+/// A declared subsystem, or an array of `count` alike ones (`name[1]` … `name[count]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubsystemSpec {
+    /// Its name in expressions.
+    pub name: String,
+    /// What it is.
+    pub kind: Kind,
+    /// Spins: twice the spin.
+    #[serde(default)]
+    pub two_j: Option<u32>,
+    /// Modes: the number of Fock states.
+    #[serde(default)]
+    pub levels: Option<usize>,
+    /// Dicke ensembles: the number of spin-1/2.
+    #[serde(default)]
+    pub n: Option<u32>,
+    /// An array of this many (a number, or the name of a parameter); absent: one.
+    #[serde(default)]
+    pub count: Option<toml::Value>,
+}
+
+/// The battery: which subsystems it is made of and its Hamiltonian H_B on them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatterySpec {
+    /// Names of declared subsystems (arrays whole).
+    pub subsystems: Vec<String>,
+    /// H_B, an expression on those subsystems only.
+    pub hamiltonian: String,
+}
+
+/// A jump operator L = √rate · operator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JumpSpec {
+    /// The operator, an expression.
+    pub operator: String,
+    /// The rate (≥ 0), an expression in the parameters; default 1.
+    #[serde(default)]
+    pub rate: Option<String>,
+}
+
+/// The initial state of a subsystem (every element of an array), one of `level`,
+/// `thermal`, `coherent` or `ground`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialSpec {
+    /// A declared subsystem, an array (every element) or one element `name[k]`.
+    pub subsystem: String,
+    /// The basis level k (from the bottom: Fock number, m + j for spins).
+    #[serde(default)]
+    pub level: Option<usize>,
+    /// Modes: a thermal state with this mean occupation.
+    #[serde(default)]
+    pub thermal: Option<f64>,
+    /// Modes: a coherent state |α⟩ with this real α.
+    #[serde(default)]
+    pub coherent: Option<f64>,
+    /// The ground state of this operator (an expression on the subsystem alone; an array's
+    /// elements together), e.g. a chain's H_B. A degenerate ground level is warned about.
+    #[serde(default)]
+    pub ground: Option<String>,
+}
+
+/// A custom scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The parameter whose value is the unit of frequency (e.g. `omega_a`); absent:
+    /// dimensionless numbers.
+    #[serde(default)]
+    pub units: Option<String>,
+    /// Named numbers used in the expressions (`--set parameters.g=0.3`).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, f64>,
+    /// Named operators, usable by name in every expression (e.g. `HB`, then
+    /// `hamiltonian = "… + HB"`, `battery.hamiltonian = "HB"`, `ground = "HB"`).
+    #[serde(default)]
+    pub operators: BTreeMap<String, String>,
+    /// The subsystems, in tensor order.
+    #[serde(rename = "subsystem")]
+    pub subsystems: Vec<SubsystemSpec>,
+    /// The Hamiltonian H, an expression.
+    pub hamiltonian: String,
+    /// The battery.
+    pub battery: BatterySpec,
+    /// Jump operators (none: a closed system).
+    #[serde(default, rename = "jump")]
+    pub jumps: Vec<JumpSpec>,
+    /// The initial state, subsystem by subsystem.
+    pub initial: Vec<InitialSpec>,
+    /// Output times.
+    pub time: TimeGrid,
+    /// Solver settings.
+    #[serde(default)]
+    pub solver: SolverSettings,
+    /// Metrics and diagnostics.
+    #[serde(default)]
+    pub output: OutputSettings,
+}
+
+fn scenario(message: impl Into<String>) -> Error {
+    Error::Scenario {
+        message: message.into(),
+    }
+}
+
+/// The space of `specs` and the sites of each declared name.
+fn declared_space(
+    specs: &[SubsystemSpec],
+    parameters: &BTreeMap<String, f64>,
+) -> Result<(Space, BTreeMap<String, Vec<usize>>)> {
+    let mut space = Space::new();
+    let mut sites = BTreeMap::new();
+    for (k, s) in specs.iter().enumerate() {
+        let field = |f: &str| format!("subsystem[{}].{f}", k + 1);
+        let valid_name = s
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name {
+            return Err(Error::invalid(
+                field("name"),
+                format!("{:?}", s.name),
+                "a name of letters, digits and _, not starting with a digit",
+            ));
+        }
+        if sites.contains_key(&s.name) || parameters.contains_key(&s.name) {
+            return Err(Error::invalid(
+                field("name"),
+                &s.name,
+                "a name not used by another subsystem or a parameter",
+            ));
+        }
+        // The one size field each kind takes.
+        let required = match s.kind {
+            Kind::Qubit => None,
+            Kind::Spin => Some("two_j"),
+            Kind::Mode => Some("levels"),
+            Kind::Dicke => Some("n"),
+        };
+        let given = [
+            ("two_j", s.two_j.is_some()),
+            ("levels", s.levels.is_some()),
+            ("n", s.n.is_some()),
+        ];
+        for (what, present) in given {
+            if Some(what) == required && !present {
+                return Err(scenario(format!(
+                    "{}: a {:?} subsystem needs `{what}`",
+                    field("kind"),
+                    s.kind
+                )));
+            }
+            if Some(what) != required && present {
+                return Err(scenario(format!(
+                    "{}: `{what}` does not apply to a {:?} subsystem",
+                    field(what),
+                    s.kind
+                )));
+            }
+        }
+        let subsystem = match s.kind {
+            Kind::Qubit => Subsystem::QUBIT,
+            Kind::Spin => Subsystem::Spin {
+                two_j: s.two_j.unwrap_or(0),
+            },
+            Kind::Mode => Subsystem::Mode {
+                levels: s.levels.unwrap_or(0),
+            },
+            Kind::Dicke => Subsystem::Dicke {
+                n: s.n.unwrap_or(0),
+            },
+        };
+        subsystem.validate(&field("kind"))?;
+        let count = match &s.count {
+            None => None,
+            Some(toml::Value::Integer(c)) if (1..=64).contains(c) => Some(*c as usize),
+            Some(toml::Value::String(p)) => match parameters.get(p) {
+                Some(v) if v.fract() == 0.0 && (1.0..=64.0).contains(v) => Some(*v as usize),
+                Some(v) => {
+                    return Err(Error::invalid(
+                        format!("parameters.{p} (subsystem[{}].count)", k + 1),
+                        v,
+                        "a whole number from 1 to 64",
+                    ))
+                }
+                None => return Err(scenario(format!("{}: no parameter `{p}`", field("count")))),
+            },
+            Some(v) => {
+                return Err(Error::invalid(
+                    field("count"),
+                    v,
+                    "a whole number from 1 to 64, or a parameter's name",
+                ))
+            }
+        };
+        let mut mine = Vec::new();
+        match count {
+            None => {
+                mine.push(space.len());
+                space = space.with(s.name.clone(), subsystem)?;
+            }
+            Some(c) => {
+                for i in 1..=c {
+                    mine.push(space.len());
+                    space = space.with(format!("{}[{i}]", s.name), subsystem)?;
+                }
+            }
+        }
+        sites.insert(s.name.clone(), mine);
+    }
+    if space.is_empty() {
+        return Err(scenario("a custom model needs at least one [[subsystem]]"));
+    }
+    Ok((space, sites))
+}
+
+impl Params {
+    /// Parses and evaluates `source` (the field `field`) as an operator on `space`.
+    fn operator(
+        &self,
+        field: &str,
+        source: &str,
+        space: &Space,
+        sites: &BTreeMap<String, Vec<usize>>,
+    ) -> Result<OpSum> {
+        let node = expr::parse(source).map_err(|e| {
+            scenario(format!(
+                "{field}: {}",
+                expr::Located {
+                    source,
+                    offset: e.offset,
+                    message: &e.message
+                }
+            ))
+        })?;
+        let scope = Scope {
+            parameters: &self.parameters,
+            space,
+            sites,
+            definitions: &self.operators,
+            depth: 0,
+            field,
+            source,
+        };
+        match scope.value(&node, &[])? {
+            Value::Operator(op) => Ok(op),
+            Value::Number(v) => Err(scenario(format!("{field}: `{source}` is the number {v}, not an operator (write v id(site) for a multiple of the identity)"))),
+        }
+    }
+
+    /// A number from an expression in the parameters.
+    fn number(&self, field: &str, source: &str) -> Result<c64> {
+        let node = expr::parse(source).map_err(|e| {
+            scenario(format!(
+                "{field}: {}",
+                expr::Located {
+                    source,
+                    offset: e.offset,
+                    message: &e.message
+                }
+            ))
+        })?;
+        let (space, sites) = (Space::new(), BTreeMap::new());
+        let definitions = BTreeMap::new();
+        let scope = Scope {
+            parameters: &self.parameters,
+            space: &space,
+            sites: &sites,
+            definitions: &definitions,
+            depth: 0,
+            field,
+            source,
+        };
+        match scope.value(&node, &[])? {
+            Value::Number(v) => Ok(v),
+            Value::Operator(_) => Err(scenario(format!(
+                "{field}: expected a number, found an operator"
+            ))),
+        }
+    }
+
+    /// The model's problem (every check of the module documentation).
+    pub fn problem(&self) -> Result<(Problem, Vec<Warning>)> {
+        for (name, v) in &self.parameters {
+            if !v.is_finite() {
+                return Err(Error::invalid(
+                    format!("parameters.{name}"),
+                    v,
+                    "a finite number",
+                ));
+            }
+        }
+        let (space, sites) = declared_space(&self.subsystems, &self.parameters)?;
+        for name in self.operators.keys() {
+            if self.parameters.contains_key(name) || sites.contains_key(name) {
+                return Err(Error::invalid(
+                    format!("operators.{name}"),
+                    name,
+                    "a name not used by a parameter or a subsystem",
+                ));
+            }
+        }
+        let hamiltonian = self.operator("hamiltonian", &self.hamiltonian, &space, &sites)?;
+        hermitian("hamiltonian", &hamiltonian, &space)?;
+
+        // The battery on its own space: its subsystems' sites re-indexed from 0.
+        let mut battery_sites = Vec::new();
+        let mut battery_names = BTreeMap::new();
+        let mut battery_space = Space::new();
+        for name in &self.battery.subsystems {
+            let Some(these) = sites.get(name) else {
+                return Err(scenario(format!(
+                    "battery.subsystems: unknown subsystem `{name}` (declared: {})",
+                    sites.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            if battery_names.contains_key(name) {
+                return Err(scenario(format!(
+                    "battery.subsystems: `{name}` is listed twice"
+                )));
+            }
+            let mut local = Vec::new();
+            for &s in these {
+                local.push(battery_space.len());
+                battery_space = battery_space
+                    .with(space.sites()[s].name.clone(), space.sites()[s].subsystem)?;
+                battery_sites.push(s);
+            }
+            battery_names.insert(name.clone(), local);
+        }
+        if battery_sites.is_empty() {
+            return Err(scenario("battery.subsystems: name at least one subsystem"));
+        }
+        let h_b = self.operator(
+            "battery.hamiltonian",
+            &self.battery.hamiltonian,
+            &battery_space,
+            &battery_names,
+        )?;
+        hermitian("battery.hamiltonian", &h_b, &battery_space)?;
+
+        let mut jumps = Vec::new();
+        for (k, j) in self.jumps.iter().enumerate() {
+            let field = format!("jump[{}]", k + 1);
+            let rate = match &j.rate {
+                Some(r) => self.number(&format!("{field}.rate"), r)?,
+                None => c64::new(1.0, 0.0),
+            };
+            if rate.im != 0.0 || rate.re < 0.0 || !rate.re.is_finite() {
+                return Err(Error::invalid(
+                    format!("{field}.rate"),
+                    rate,
+                    "a real number ≥ 0",
+                ));
+            }
+            let op = self.operator(&format!("{field}.operator"), &j.operator, &space, &sites)?;
+            if rate.re > 0.0 {
+                jumps.push(op.scaled(rate.re.sqrt()));
+            }
+        }
+
+        let (initial, warnings) = self.initial_state(&space, &sites)?;
+        let charge = conserved_charge(&hamiltonian, &space)?;
+        let problem = Problem {
+            space,
+            hamiltonian,
+            drives: Vec::new(),
+            jumps,
+            initial,
+            charge,
+            battery: Battery {
+                sites: battery_sites,
+                space: battery_space,
+                hamiltonian: h_b,
+                full_spectrum: None,
+            },
+        };
+        Ok((problem, warnings))
+    }
+
+    /// The product initial state of `[[initial]]`, every site covered once, and the
+    /// warnings of its ground states.
+    fn initial_state(
+        &self,
+        space: &Space,
+        sites: &BTreeMap<String, Vec<usize>>,
+    ) -> Result<(ProductState, Vec<Warning>)> {
+        let mut state: Vec<Option<LocalState>> = vec![None; space.len()];
+        let mut factors = Vec::new();
+        let mut covered = vec![false; space.len()];
+        let mut warnings = Vec::new();
+        for (k, spec) in self.initial.iter().enumerate() {
+            let field = |f: &str| format!("initial[{}].{f}", k + 1);
+            let targets: Vec<usize> = match sites.get(&spec.subsystem) {
+                Some(all) => all.clone(),
+                None => match space.sites().iter().position(|s| s.name == spec.subsystem) {
+                    Some(s) => vec![s],
+                    None => {
+                        return Err(scenario(format!(
+                            "{}: unknown subsystem `{}` (declared: {})",
+                            field("subsystem"),
+                            spec.subsystem,
+                            sites.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )))
+                    }
+                },
+            };
+            let given = [
+                spec.level.is_some(),
+                spec.thermal.is_some(),
+                spec.coherent.is_some(),
+                spec.ground.is_some(),
+            ];
+            if given.iter().filter(|&&g| g).count() != 1 {
+                return Err(scenario(format!(
+                    "initial[{}]: give exactly one of `level`, `thermal`, `coherent`, `ground`",
+                    k + 1
+                )));
+            }
+            if targets.iter().any(|&s| covered[s] || state[s].is_some()) {
+                return Err(scenario(format!(
+                    "{}: {} already has an initial state",
+                    field("subsystem"),
+                    spec.subsystem
+                )));
+            }
+            if let Some(source) = &spec.ground {
+                // The operator on these sites alone, re-indexed from 0.
+                let mut local_space = Space::new();
+                for &s in &targets {
+                    local_space = local_space
+                        .with(space.sites()[s].name.clone(), space.sites()[s].subsystem)?;
+                }
+                let local_sites =
+                    BTreeMap::from([(spec.subsystem.clone(), (0..targets.len()).collect())]);
+                let op = self.operator(&field("ground"), source, &local_space, &local_sites)?;
+                hermitian(&field("ground"), &op, &local_space)?;
+                let h = op.build(&Subspace::full(&local_space)?)?.to_dense();
+                let scale = h.norm_max().max(1.0);
+                let ground = crate::states::ground_state(h.as_ref(), DEGENERACY_TOL * scale)?;
+                warnings.extend(ground.warnings);
+                for &s in &targets {
+                    covered[s] = true;
+                }
+                factors.push(Factor {
+                    sites: targets,
+                    state: LocalState::Ket(ground.ket),
+                });
+                continue;
+            }
+            for s in targets {
+                let subsystem = space.sites()[s].subsystem;
+                let dim = subsystem.dim();
+                let local = if let Some(level) = spec.level {
+                    if level >= dim {
+                        return Err(Error::invalid(
+                            field("level"),
+                            level,
+                            format!("< {dim} (the levels of {})", space.sites()[s].name),
+                        ));
+                    }
+                    LocalState::Ket(basis(dim, level)?)
+                } else if !matches!(subsystem, Subsystem::Mode { .. }) {
+                    return Err(scenario(format!(
+                        "{}: thermal and coherent states are for modes; {} is a {}",
+                        field("subsystem"),
+                        space.sites()[s].name,
+                        subsystem.describe()
+                    )));
+                } else if let Some(n) = spec.thermal {
+                    if n.is_nan() || n < 0.0 {
+                        return Err(Error::invalid(field("thermal"), n, "≥ 0"));
+                    }
+                    LocalState::Density(thermal(dim, n)?)
+                } else {
+                    let alpha = spec.coherent.unwrap_or(0.0);
+                    LocalState::Ket(coherent(dim, c64::new(alpha, 0.0))?)
+                };
+                state[s] = Some(local);
+            }
+        }
+        for (s, local) in state.into_iter().enumerate() {
+            match local {
+                Some(local) => factors.push(Factor {
+                    sites: vec![s],
+                    state: local,
+                }),
+                None if covered[s] => {}
+                None => {
+                    return Err(scenario(format!(
+                        "initial: no state for {} (add an [[initial]] entry)",
+                        space.sites()[s].name
+                    )))
+                }
+            }
+        }
+        Ok((ProductState::new(space, factors)?, warnings))
+    }
+}
+
+/// Refuses an operator that is not Hermitian (built on the whole space).
+fn hermitian(field: &str, op: &OpSum, space: &Space) -> Result<()> {
+    let m = op.build(&Subspace::full(space)?)?;
+    let scale = m.iter().map(|(_, _, v)| v.norm()).fold(0.0, f64::max);
+    let error = m.hermiticity_error();
+    if error > HERMITIAN_TOL * scale.max(1.0) {
+        return Err(scenario(format!("{field} is not Hermitian: max |H − H†| = {error:.3e} (add the Hermitian conjugate of each non-Hermitian term)")));
+    }
+    Ok(())
+}
+
+/// The excitation number (U(1)) when H conserves it, else its parity (Z2) when H
+/// conserves that, else none; found from H's matrix elements on the whole space.
+fn conserved_charge(h: &OpSum, space: &Space) -> Result<Option<Charge>> {
+    if space.dim()? > CHARGE_SEARCH_MAX_DIM {
+        return Ok(None);
+    }
+    let m = h.build(&Subspace::full(space)?)?;
+    let conserves = |charge: &Charge| {
+        m.iter().all(|(i, j, _)| {
+            charge.of_levels(&space.levels_of(i)) == charge.of_levels(&space.levels_of(j))
+        })
+    };
+    for charge in [Charge::excitations(space), Charge::parity(space)] {
+        if conserves(&charge) {
+            return Ok(Some(charge));
+        }
+    }
+    Ok(None)
+}
+
+/// A parameter's name as a unit symbol: a leading Greek letter's name written as the
+/// letter (`omega_a` → `ω_a`, `Delta` → `Δ`), the rest as it is.
+fn greek(name: &str) -> String {
+    const LETTERS: [(&str, &str); 16] = [
+        ("omega", "ω"),
+        ("Omega", "Ω"),
+        ("delta", "δ"),
+        ("Delta", "Δ"),
+        ("gamma", "γ"),
+        ("Gamma", "Γ"),
+        ("kappa", "κ"),
+        ("lambda", "λ"),
+        ("epsilon", "ε"),
+        ("theta", "θ"),
+        ("alpha", "α"),
+        ("beta", "β"),
+        ("mu", "μ"),
+        ("nu", "ν"),
+        ("xi", "ξ"),
+        ("eta", "η"),
+    ];
+    for (word, letter) in LETTERS {
+        if let Some(rest) = name.strip_prefix(word) {
+            if rest.is_empty() || rest.starts_with('_') {
+                return format!("{letter}{rest}");
+            }
+        }
+    }
+    name.to_string()
+}
+
+impl Parameters for Params {
+    const NAME: &'static str = "custom";
+    const ABOUT: &'static str =
+        "any battery declared in the scenario: subsystems, parameters, H, H_B, jumps as operator expressions";
+
+    fn units(&self) -> Units {
+        match self
+            .units
+            .as_ref()
+            .and_then(|u| self.parameters.get(u).map(|v| (u, v)))
+        {
+            Some((name, &value)) => Units::frequency(&greek(name), value),
+            None => Units::default(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(u) = &self.units {
+            match self.parameters.get(u) {
+                Some(v) if *v > 0.0 => {}
+                Some(v) => {
+                    return Err(Error::invalid(
+                        format!("parameters.{u} (the units)"),
+                        v,
+                        "> 0",
+                    ))
+                }
+                None => {
+                    return Err(scenario(format!(
+                        "units: no parameter `{u}` (the unit must be one of [parameters])"
+                    )))
+                }
+            }
+        }
+        self.time.validate()?;
+        self.solver.validate()?;
+        self.output.validate()?;
+        // Every expression is checked at load time.
+        self.problem().map(|_| ())
+    }
+}
+
+impl TimeEvolution for Params {
+    fn settings(&self) -> (&TimeGrid, &SolverSettings, &OutputSettings) {
+        (&self.time, &self.solver, &self.output)
+    }
+
+    fn problem(&self) -> Result<(Problem, Vec<Warning>)> {
+        Params::problem(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load;
+    use crate::simulation::{memory, Run, Silent};
+
+    const CUSTOM_TC: &str = include_str!("../../../../../examples/custom/tavis_cummings.toml");
+    const BUILT_IN_TC: &str = include_str!("../../../../../examples/tavis_cummings.toml");
+
+    fn run(text: &str, set: &[&str]) -> Run {
+        let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+        let model = load(text, &set).unwrap_or_else(|e| panic!("{e}"));
+        model
+            .run(memory::limit(None), &mut Silent)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn error(text: &str, set: &[&str]) -> String {
+        let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+        match load(text, &set) {
+            Ok(_) => panic!("{set:?} was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// The custom Tavis–Cummings scenario against the built-in model (cells as qubits),
+    /// closed and open, with and without the rotating-wave approximation.
+    #[test]
+    fn custom_tavis_cummings_equals_the_built_in_model() {
+        let shared = ["time.steps=81", "time.t_max=4.0"];
+        let cases: [(&[&str], &[&str]); 3] = [
+            (&[], &[]),
+            (
+                &["parameters.kappa=0.2", "parameters.n_th=0.1"],
+                &["cavity.kappa=0.2", "cavity.n_th=0.1"],
+            ),
+            (
+                &["parameters.N=3", "parameters.g=0.8"],
+                &["cells.number=3", "coupling.g=0.8"],
+            ),
+        ];
+        for (custom_set, built_in_set) in cases {
+            let mut c: Vec<&str> = shared.to_vec();
+            c.extend(custom_set);
+            c.extend(["subsystem=[{name=\"cav\",kind=\"mode\",levels=10},{name=\"cell\",kind=\"qubit\",count=\"N\"}]"]);
+            let mut b: Vec<&str> = shared.to_vec();
+            b.extend(built_in_set);
+            b.extend(["cells.representation=\"qubits\"", "cavity.levels=10"]);
+            let (custom, built_in) = (run(CUSTOM_TC, &c), run(BUILT_IN_TC, &b));
+            for name in [
+                "energy",
+                "power",
+                "ergotropy",
+                "purity",
+                "log_negativity",
+                "photons",
+            ] {
+                let (x, y) = (custom.series(name).unwrap(), built_in.series(name).unwrap());
+                let d = max_diff(x, y);
+                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
+            }
+        }
+    }
+
+    const CUSTOM_CHAIN: &str = include_str!("../../../../../examples/custom/cavity_chain.toml");
+    const BUILT_IN_CHAIN: &str = include_str!("../../../../../examples/cavity_chain.toml");
+
+    /// The custom cavity chain (ground-state start, named H_B) against the built-in model,
+    /// spin-1/2 and spin-1, closed and open.
+    #[test]
+    fn custom_cavity_chain_equals_the_built_in_model() {
+        let shared = ["time.steps=41", "time.t_max=3.0"];
+        let cases: [(&[&str], &[&str]); 3] = [
+            (&["subsystem=[{name=\"cav\",kind=\"mode\",levels=8},{name=\"s\",kind=\"spin\",two_j=1,count=\"N\"}]"], &["chain.two_j=1", "cavity.levels=8"]),
+            (&["subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",two_j=2,count=\"N\"}]", "parameters.J=1.0"], &["cavity.levels=6", "chain.j=1.0"]),
+            (
+                &["subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",two_j=1,count=\"N\"}]", "parameters.kappa=0.5", "parameters.n_th=0.2"],
+                &["chain.two_j=1", "cavity.levels=6", "cavity.kappa=0.5", "cavity.n_th=0.2"],
+            ),
+        ];
+        for (custom_set, built_in_set) in cases {
+            let mut c: Vec<&str> = shared.to_vec();
+            c.extend(custom_set);
+            let mut b: Vec<&str> = shared.to_vec();
+            b.extend(built_in_set);
+            let (custom, built_in) = (run(CUSTOM_CHAIN, &c), run(BUILT_IN_CHAIN, &b));
+            for name in ["energy", "power", "ergotropy", "log_negativity", "photons"] {
+                let (x, y) = (custom.series(name).unwrap(), built_in.series(name).unwrap());
+                let d = max_diff(x, y);
+                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
+            }
+        }
+        let about = load(CUSTOM_CHAIN, &[])
+            .unwrap()
+            .describe(u64::MAX)
+            .unwrap()
+            .to_string();
+        assert!(
+            about.contains("Z2 charge") && about.contains("reflection"),
+            "{about}"
+        );
+    }
+
+    #[test]
+    fn the_conserved_charge_is_found() {
+        let closed = load(CUSTOM_TC, &[])
+            .unwrap()
+            .describe(u64::MAX)
+            .unwrap()
+            .to_string();
+        assert!(closed.contains("symmetry:   U(1) charge"), "{closed}");
+        let counter = "hamiltonian=\"omega_c n(cav) + sum(i=1..N) (omega_a n(cell[i]) + g (a(cav) + ad(cav)) (sp(cell[i]) + sm(cell[i])))\"";
+        let rabi = load(CUSTOM_TC, &[counter.to_string()])
+            .unwrap()
+            .describe(u64::MAX)
+            .unwrap()
+            .to_string();
+        assert!(rabi.contains("symmetry:   Z2 charge"), "{rabi}");
+        let broken = "hamiltonian=\"omega_c n(cav) + sum(i=1..N) (omega_a n(cell[i]) + g (a(cav) + ad(cav)) + sx(cell[i]))\"";
+        let none = load(CUSTOM_TC, &[broken.to_string()])
+            .unwrap()
+            .describe(u64::MAX)
+            .unwrap()
+            .to_string();
+        assert!(!none.contains("U(1)") && !none.contains("Z2"), "{none}");
+    }
+
+    #[test]
+    fn bad_expressions_get_located_errors() {
+        let cases = [
+            (
+                "hamiltonian=\"omega_c n(cav) + g (a(cav) sp(cell[1])\"",
+                "hamiltonian: line 1, column 39: expected `,` or `)`",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + w sz(cell[1])\"",
+                "unknown name `w`",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + sz(cell[7])\"",
+                "cell[7] does not exist: `cell` has elements 1 to 4",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + sz(qubit)\"",
+                "unknown subsystem `qubit`",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + a(cell[1])\"",
+                "`a` does not act on `cell[1]`",
+            ),
+            (
+                "hamiltonian=\"omega_c a(cav)\"",
+                "hamiltonian is not Hermitian",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + 2\"",
+                "a number added to an operator",
+            ),
+            (
+                "hamiltonian=\"omega_c n(cav) + foo(cav)\"",
+                "unknown function or operator `foo`",
+            ),
+            (
+                "battery.hamiltonian=\"n(cav)\"",
+                "battery.hamiltonian: line 1, column 3: unknown subsystem `cav`",
+            ),
+            (
+                "jump=[{operator=\"a(cav)\",rate=\"-kappa - 1\"}]",
+                "jump[1].rate = -1",
+            ),
+            (
+                "initial=[{subsystem=\"cav\",level=4}]",
+                "initial: no state for cell[1]",
+            ),
+            (
+                "initial=[{subsystem=\"cav\",level=40},{subsystem=\"cell\",level=0}]",
+                "initial[1].level = 40 is not allowed",
+            ),
+            ("units=\"hbar\"", "units: no parameter `hbar`"),
+            ("operators={g=\"n(cav)\"}", "operators.g = g is not allowed"),
+        ];
+        for (set, expected) in cases {
+            let e = error(CUSTOM_TC, &[set]);
+            assert!(e.contains(expected), "{set}:\n{e}");
+        }
+        let uses_x = "hamiltonian=\"X\"";
+        let e = error(CUSTOM_TC, &["operators={X=\"X + n(cav)\"}", uses_x]);
+        assert!(e.contains("operators.X refers to itself"), "{e}");
+        let e = error(CUSTOM_TC, &["operators={X=\"n(cav\"}", uses_x]);
+        assert!(
+            e.contains("operators.X (used in hamiltonian): line 1, column 6"),
+            "{e}"
+        );
+    }
+}
