@@ -1,7 +1,7 @@
 //! `model = "custom"`: a battery declared in the scenario file — its subsystems, named
 //! parameters, the Hamiltonian and the battery's Hamiltonian as operator expressions
-//! ([`expr`], evaluated by [`evaluate`]), jump operators with rates, and a product
-//! initial state — run by the same engine as the built-in models.
+//! ([`expr`], evaluated by [`evaluate`]), driven terms f(t)·H_k, jump operators with
+//! rates, and a product initial state — run by the same engine as the built-in models.
 //!
 //! Checks: every expression is parsed and evaluated when the scenario is loaded (errors
 //! give the field, the line and the column); the Hamiltonian and H_B must be Hermitian;
@@ -21,7 +21,7 @@ use super::model::{Parameters, TimeEvolution};
 use crate::error::{Error, Result, Warning};
 use crate::operators::opsum::OpSum;
 use crate::sector::{Charge, Subspace};
-use crate::simulation::{Battery, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
+use crate::simulation::{Battery, Drive, OutputSettings, Problem, SolverSettings, TimeGrid, Units};
 use crate::space::{Space, Subsystem};
 use crate::states::{basis, coherent, thermal, Factor, LocalState, ProductState};
 use qbattery_linalg::c64;
@@ -82,6 +82,17 @@ pub struct BatterySpec {
     pub hamiltonian: String,
 }
 
+/// A driven term f(t) · operator (the drives of the model API: a number, a piecewise
+/// schedule, `{ a, omega, b }` for A cos ωt + B, …; see the README's "Drives").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriveSpec {
+    /// The operator it multiplies, a Hermitian expression.
+    pub operator: String,
+    /// f(t).
+    pub value: Drive,
+}
+
 /// A jump operator L = √rate · operator.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +148,9 @@ pub struct Params {
     pub hamiltonian: String,
     /// The battery.
     pub battery: BatterySpec,
+    /// Driven terms f_k(t) H_k added to H.
+    #[serde(default, rename = "drive")]
+    pub drives: Vec<DriveSpec>,
     /// Jump operators (none: a closed system).
     #[serde(default, rename = "jump")]
     pub jumps: Vec<JumpSpec>,
@@ -303,6 +317,8 @@ impl Params {
         };
         match scope.value(&node, &[])? {
             Value::Operator(op) => Ok(op),
+            // `0`: the zero operator (e.g. no static Hamiltonian besides the drives).
+            Value::Number(v) if v == c64::new(0.0, 0.0) => Ok(OpSum::new()),
             Value::Number(v) => Err(scenario(format!("{field}: `{source}` is the number {v}, not an operator (write v id(site) for a multiple of the identity)"))),
         }
     }
@@ -418,9 +434,23 @@ impl Params {
             }
         }
 
+        let mut driven = Vec::new();
+        for (k, d) in self.drives.iter().enumerate() {
+            let field = format!("drive[{}]", k + 1);
+            d.value.validate(&format!("{field}.value"))?;
+            let op = self.operator(&format!("{field}.operator"), &d.operator, &space, &sites)?;
+            hermitian(&format!("{field}.operator"), &op, &space)?;
+            driven.push((format!("{field}.value"), op));
+        }
+
         let (initial, warnings) = self.initial_state(&space, &sites)?;
-        let charge = conserved_charge(&hamiltonian, &space)?;
-        let problem = Problem {
+        // The charge must hold for H₀ and every driven operator.
+        let mut all = hamiltonian.clone();
+        for (_, op) in &driven {
+            all.extend(op.clone());
+        }
+        let charge = conserved_charge(&all, &space)?;
+        let mut problem = Problem {
             space,
             hamiltonian,
             drives: Vec::new(),
@@ -434,6 +464,9 @@ impl Params {
                 full_spectrum: None,
             },
         };
+        for ((name, op), d) in driven.into_iter().zip(&self.drives) {
+            problem.add_drive(&name, &d.value, op);
+        }
         Ok((problem, warnings))
     }
 
@@ -779,6 +812,36 @@ mod tests {
             about.contains("Z2 charge") && about.contains("reflection"),
             "{about}"
         );
+    }
+
+    const CUSTOM_FIELD_QB: &str = include_str!("../../../../../examples/custom/field_qb.toml");
+    const BUILT_IN_FIELD_QB: &str = include_str!("../../../../../examples/field_qb.toml");
+
+    /// The custom Field-QB (a driven term f(t) = A cos ωt + B) against the built-in model:
+    /// every series of both runs, the field alone and with H_b.
+    #[test]
+    fn custom_field_qb_equals_the_built_in_model() {
+        let shared = ["time.steps=101", "time.t_max=5.0"];
+        let cases: [(&[&str], &[&str]); 2] = [
+            (&[], &[]),
+            (
+                &["hamiltonian=\"HB\"", "parameters.g=0.5"],
+                &["field.hamiltonian=\"drive_and_battery\"", "qubits.g=0.5"],
+            ),
+        ];
+        for (custom_set, built_in_set) in cases {
+            let mut c: Vec<&str> = shared.to_vec();
+            c.extend(custom_set);
+            let mut b: Vec<&str> = shared.to_vec();
+            b.extend(built_in_set);
+            let (custom, built_in) = (run(CUSTOM_FIELD_QB, &c), run(BUILT_IN_FIELD_QB, &b));
+            assert!(built_in.series.len() >= 8);
+            for (name, y) in &built_in.series {
+                let x = custom.series(name).unwrap_or_else(|| panic!("no {name}"));
+                let d = max_diff(x, y);
+                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
+            }
+        }
     }
 
     #[test]
