@@ -736,43 +736,62 @@ mod tests {
             .fold(0.0, f64::max)
     }
 
+    /// Runs the custom and the built-in scenario with `shared` plus each case's own
+    /// overrides (custom, built-in) and asserts that every series of the built-in run is
+    /// in the custom one, equal to 1e-10.
+    fn assert_same_series(
+        custom: &str,
+        built_in: &str,
+        shared: &[&str],
+        cases: &[(&[&str], &[&str])],
+    ) {
+        for (custom_set, built_in_set) in cases {
+            let c: Vec<&str> = shared.iter().chain(custom_set.iter()).copied().collect();
+            let b: Vec<&str> = shared.iter().chain(built_in_set.iter()).copied().collect();
+            let (x, y) = (run(custom, &c), run(built_in, &b));
+            assert!(y.series.len() >= 5, "{:?}", y.series.len());
+            for (name, values) in &y.series {
+                let mine = x
+                    .series(name)
+                    .unwrap_or_else(|| panic!("{custom_set:?}: no {name}"));
+                let d = max_diff(mine, values);
+                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
+            }
+        }
+    }
+
     /// The custom Tavis–Cummings scenario against the built-in model (cells as qubits),
     /// closed and open, with and without the rotating-wave approximation.
     #[test]
     fn custom_tavis_cummings_equals_the_built_in_model() {
-        let shared = ["time.steps=81", "time.t_max=4.0"];
-        let cases: [(&[&str], &[&str]); 3] = [
-            (&[], &[]),
-            (
-                &["parameters.kappa=0.2", "parameters.n_th=0.1"],
-                &["cavity.kappa=0.2", "cavity.n_th=0.1"],
-            ),
-            (
-                &["parameters.N=3", "parameters.g=0.8"],
-                &["cells.number=3", "coupling.g=0.8"],
-            ),
-        ];
-        for (custom_set, built_in_set) in cases {
-            let mut c: Vec<&str> = shared.to_vec();
-            c.extend(custom_set);
-            c.extend(["subsystem=[{name=\"cav\",kind=\"mode\",levels=10},{name=\"cell\",kind=\"qubit\",count=\"N\"}]"]);
-            let mut b: Vec<&str> = shared.to_vec();
-            b.extend(built_in_set);
-            b.extend(["cells.representation=\"qubits\"", "cavity.levels=10"]);
-            let (custom, built_in) = (run(CUSTOM_TC, &c), run(BUILT_IN_TC, &b));
-            for name in [
-                "energy",
-                "power",
-                "ergotropy",
-                "purity",
-                "log_negativity",
-                "photons",
-            ] {
-                let (x, y) = (custom.series(name).unwrap(), built_in.series(name).unwrap());
-                let d = max_diff(x, y);
-                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
-            }
-        }
+        let cavity = "subsystem=[{name=\"cav\",kind=\"mode\",levels=10},{name=\"cell\",kind=\"qubit\",count=\"N\"}]";
+        let qubits = "cells.representation=\"qubits\"";
+        assert_same_series(
+            CUSTOM_TC,
+            BUILT_IN_TC,
+            &["time.steps=81", "time.t_max=4.0"],
+            &[
+                (&[cavity], &[qubits, "cavity.levels=10"]),
+                (
+                    &[cavity, "parameters.kappa=0.2", "parameters.n_th=0.1"],
+                    &[
+                        qubits,
+                        "cavity.levels=10",
+                        "cavity.kappa=0.2",
+                        "cavity.n_th=0.1",
+                    ],
+                ),
+                (
+                    &[cavity, "parameters.N=3", "parameters.g=0.8"],
+                    &[
+                        qubits,
+                        "cavity.levels=10",
+                        "cells.number=3",
+                        "coupling.g=0.8",
+                    ],
+                ),
+            ],
+        );
     }
 
     const CUSTOM_CHAIN: &str = include_str!("../../../../../examples/custom/cavity_chain.toml");
@@ -782,27 +801,31 @@ mod tests {
     /// spin-1/2 and spin-1, closed and open.
     #[test]
     fn custom_cavity_chain_equals_the_built_in_model() {
-        let shared = ["time.steps=41", "time.t_max=3.0"];
-        let cases: [(&[&str], &[&str]); 3] = [
-            (&["subsystem=[{name=\"cav\",kind=\"mode\",levels=8},{name=\"s\",kind=\"spin\",two_j=1,count=\"N\"}]"], &["chain.two_j=1", "cavity.levels=8"]),
-            (&["subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",two_j=2,count=\"N\"}]", "parameters.J=1.0"], &["cavity.levels=6", "chain.j=1.0"]),
-            (
-                &["subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",two_j=1,count=\"N\"}]", "parameters.kappa=0.5", "parameters.n_th=0.2"],
-                &["chain.two_j=1", "cavity.levels=6", "cavity.kappa=0.5", "cavity.n_th=0.2"],
-            ),
-        ];
-        for (custom_set, built_in_set) in cases {
-            let mut c: Vec<&str> = shared.to_vec();
-            c.extend(custom_set);
-            let mut b: Vec<&str> = shared.to_vec();
-            b.extend(built_in_set);
-            let (custom, built_in) = (run(CUSTOM_CHAIN, &c), run(BUILT_IN_CHAIN, &b));
-            for name in ["energy", "power", "ergotropy", "log_negativity", "photons"] {
-                let (x, y) = (custom.series(name).unwrap(), built_in.series(name).unwrap());
-                let d = max_diff(x, y);
-                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
-            }
-        }
+        let space = |levels: usize, two_j: u32| {
+            format!("subsystem=[{{name=\"cav\",kind=\"mode\",levels={levels}}},{{name=\"s\",kind=\"spin\",two_j={two_j},count=\"N\"}}]")
+        };
+        let (half8, one6, half6) = (space(8, 1), space(6, 2), space(6, 1));
+        assert_same_series(
+            CUSTOM_CHAIN,
+            BUILT_IN_CHAIN,
+            &["time.steps=41", "time.t_max=3.0"],
+            &[
+                (&[&half8], &["chain.two_j=1", "cavity.levels=8"]),
+                (
+                    &[&one6, "parameters.J=1.0"],
+                    &["cavity.levels=6", "chain.j=1.0"],
+                ),
+                (
+                    &[&half6, "parameters.kappa=0.5", "parameters.n_th=0.2"],
+                    &[
+                        "chain.two_j=1",
+                        "cavity.levels=6",
+                        "cavity.kappa=0.5",
+                        "cavity.n_th=0.2",
+                    ],
+                ),
+            ],
+        );
         let about = load(CUSTOM_CHAIN, &[])
             .unwrap()
             .describe(u64::MAX)
@@ -821,27 +844,18 @@ mod tests {
     /// every series of both runs, the field alone and with H_b.
     #[test]
     fn custom_field_qb_equals_the_built_in_model() {
-        let shared = ["time.steps=101", "time.t_max=5.0"];
-        let cases: [(&[&str], &[&str]); 2] = [
-            (&[], &[]),
-            (
-                &["hamiltonian=\"HB\"", "parameters.g=0.5"],
-                &["field.hamiltonian=\"drive_and_battery\"", "qubits.g=0.5"],
-            ),
-        ];
-        for (custom_set, built_in_set) in cases {
-            let mut c: Vec<&str> = shared.to_vec();
-            c.extend(custom_set);
-            let mut b: Vec<&str> = shared.to_vec();
-            b.extend(built_in_set);
-            let (custom, built_in) = (run(CUSTOM_FIELD_QB, &c), run(BUILT_IN_FIELD_QB, &b));
-            assert!(built_in.series.len() >= 8);
-            for (name, y) in &built_in.series {
-                let x = custom.series(name).unwrap_or_else(|| panic!("no {name}"));
-                let d = max_diff(x, y);
-                assert!(d < 1e-10, "{custom_set:?} {name}: max difference {d:.2e}");
-            }
-        }
+        assert_same_series(
+            CUSTOM_FIELD_QB,
+            BUILT_IN_FIELD_QB,
+            &["time.steps=101", "time.t_max=5.0"],
+            &[
+                (&[], &[]),
+                (
+                    &["hamiltonian=\"HB\"", "parameters.g=0.5"],
+                    &["field.hamiltonian=\"drive_and_battery\"", "qubits.g=0.5"],
+                ),
+            ],
+        );
     }
 
     #[test]
