@@ -9,6 +9,8 @@ Pairs (each: built-in example, custom example, overrides of each):
                   = "qubits", the custom's natural form)
   chain_closed    the paper-000 spin-1 chain, 14 levels, closed, t <= 10
   chain_open      the spin-1/2 chain, 14 levels, kappa = 0.5, n_th = 0.2, t <= 20
+  star            6 qubits with individual reservoirs, to t = 10 and the steady state
+  field_qb        the two driven qubits of paper 003, t <= 10
 
 Usage: python3 scripts/bench_custom_models.py [--repeats 5]
 Requirements: cargo build --release. Run on an otherwise idle machine.
@@ -31,6 +33,11 @@ PAIRS = {
         ("custom/tavis_cummings.toml", []),
     ),
     "chain_closed": (("cavity_chain.toml", []), ("custom/cavity_chain.toml", [])),
+    "star": (
+        ("star.toml", ['network.representation="qubits"', "network.qubits=6"]),
+        ("custom/star.toml", ["parameters.N=6"]),
+    ),
+    "field_qb": (("field_qb.toml", []), ("custom/field_qb.toml", [])),
     "chain_open": (
         ("cavity_chain.toml", ["chain.two_j=1", "cavity.kappa=0.5", "cavity.n_th=0.2", "time.t_max=20.0"]),
         (

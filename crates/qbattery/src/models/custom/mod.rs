@@ -67,7 +67,8 @@ pub struct SubsystemSpec {
     /// Dicke ensembles: the number of spin-1/2.
     #[serde(default)]
     pub n: Option<u32>,
-    /// An array of this many (a number, or the name of a parameter); absent: one.
+    /// An array of this many (a number, or an expression in the parameters such as
+    /// `"N - 1"`); absent: one.
     #[serde(default)]
     pub count: Option<toml::Value>,
 }
@@ -102,6 +103,10 @@ pub struct JumpSpec {
     /// The rate (≥ 0), an expression in the parameters; default 1.
     #[serde(default)]
     pub rate: Option<String>,
+    /// One jump operator per value of an index, `"i=1..N"` (individual baths: operator
+    /// `sm(q[i])`, rate in `i`).
+    #[serde(default)]
+    pub each: Option<String>,
 }
 
 /// The initial state of a subsystem (every element of an array), one of `level`,
@@ -164,6 +169,104 @@ pub struct Params {
     /// Metrics and diagnostics.
     #[serde(default)]
     pub output: OutputSettings,
+}
+
+/// A number from the expression `source` (the field `field`) in the parameters, with
+/// the summation indices `indices` bound.
+fn number(
+    parameters: &BTreeMap<String, f64>,
+    field: &str,
+    source: &str,
+    indices: &[(String, i64)],
+) -> Result<c64> {
+    let node = parse(field, source)?;
+    let (space, sites, definitions) = (Space::new(), BTreeMap::new(), BTreeMap::new());
+    let scope = Scope {
+        parameters,
+        space: &space,
+        sites: &sites,
+        definitions: &definitions,
+        depth: 0,
+        field,
+        source,
+    };
+    match scope.value(&node, indices)? {
+        Value::Number(v) => Ok(v),
+        Value::Operator(_) => Err(scenario(format!(
+            "{field}: expected a number, found an operator"
+        ))),
+    }
+}
+
+/// A whole number from an expression in the parameters, in `range`.
+fn whole(
+    parameters: &BTreeMap<String, f64>,
+    field: &str,
+    source: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64> {
+    let v = number(parameters, field, source, &[])?;
+    let ok = v.im == 0.0 && v.re.fract() == 0.0 && range.contains(&(v.re as i64));
+    if !ok {
+        return Err(Error::invalid(
+            field,
+            format!("{source} = {}", show(v)),
+            format!("a whole number from {} to {}", range.start(), range.end()),
+        ));
+    }
+    Ok(v.re as i64)
+}
+
+/// An index range `"i=a..b"`: the index's name and the bounds (expressions in the
+/// parameters).
+fn index_range(
+    parameters: &BTreeMap<String, f64>,
+    field: &str,
+    range: &str,
+) -> Result<(String, i64, i64)> {
+    let form = || {
+        scenario(format!(
+            "{field}: expected `i=a..b` (e.g. \"i=1..N\"), found {range:?}"
+        ))
+    };
+    let (var, bounds) = range.split_once('=').ok_or_else(form)?;
+    let (from, to) = bounds.split_once("..").ok_or_else(form)?;
+    let var = var.trim();
+    let named = var
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !named {
+        return Err(form());
+    }
+    let bounds = -1_000_000..=1_000_000;
+    let from = whole(parameters, field, from, bounds.clone())?;
+    let to = whole(parameters, field, to, bounds)?;
+    Ok((var.to_string(), from, to))
+}
+
+/// A number as written in messages: real ones without an imaginary part.
+fn show(v: c64) -> String {
+    if v.im == 0.0 {
+        v.re.to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// `source` parsed, a syntax error located in it.
+fn parse(field: &str, source: &str) -> Result<expr::Node> {
+    expr::parse(source).map_err(|e| {
+        scenario(format!(
+            "{field}: {}",
+            expr::Located {
+                source,
+                offset: e.offset,
+                message: &e.message
+            }
+        ))
+    })
 }
 
 fn scenario(message: impl Into<String>) -> Error {
@@ -247,22 +350,12 @@ fn declared_space(
         let count = match &s.count {
             None => None,
             Some(toml::Value::Integer(c)) if (1..=64).contains(c) => Some(*c as usize),
-            Some(toml::Value::String(p)) => match parameters.get(p) {
-                Some(v) if v.fract() == 0.0 && (1.0..=64.0).contains(v) => Some(*v as usize),
-                Some(v) => {
-                    return Err(Error::invalid(
-                        format!("parameters.{p} (subsystem[{}].count)", k + 1),
-                        v,
-                        "a whole number from 1 to 64",
-                    ))
-                }
-                None => return Err(scenario(format!("{}: no parameter `{p}`", field("count")))),
-            },
+            Some(toml::Value::String(e)) => Some(whole(parameters, &field("count"), e, 1..=64)? as usize),
             Some(v) => {
                 return Err(Error::invalid(
                     field("count"),
                     v,
-                    "a whole number from 1 to 64, or a parameter's name",
+                    "a whole number from 1 to 64, or an expression in the parameters (\"N\", \"N - 1\")",
                 ))
             }
         };
@@ -295,17 +388,9 @@ impl Params {
         source: &str,
         space: &Space,
         sites: &BTreeMap<String, Vec<usize>>,
+        indices: &[(String, i64)],
     ) -> Result<OpSum> {
-        let node = expr::parse(source).map_err(|e| {
-            scenario(format!(
-                "{field}: {}",
-                expr::Located {
-                    source,
-                    offset: e.offset,
-                    message: &e.message
-                }
-            ))
-        })?;
+        let node = parse(field, source)?;
         let scope = Scope {
             parameters: &self.parameters,
             space,
@@ -315,42 +400,11 @@ impl Params {
             field,
             source,
         };
-        match scope.value(&node, &[])? {
+        match scope.value(&node, indices)? {
             Value::Operator(op) => Ok(op),
             // `0`: the zero operator (e.g. no static Hamiltonian besides the drives).
             Value::Number(v) if v == c64::new(0.0, 0.0) => Ok(OpSum::new()),
             Value::Number(v) => Err(scenario(format!("{field}: `{source}` is the number {v}, not an operator (write v id(site) for a multiple of the identity)"))),
-        }
-    }
-
-    /// A number from an expression in the parameters.
-    fn number(&self, field: &str, source: &str) -> Result<c64> {
-        let node = expr::parse(source).map_err(|e| {
-            scenario(format!(
-                "{field}: {}",
-                expr::Located {
-                    source,
-                    offset: e.offset,
-                    message: &e.message
-                }
-            ))
-        })?;
-        let (space, sites) = (Space::new(), BTreeMap::new());
-        let definitions = BTreeMap::new();
-        let scope = Scope {
-            parameters: &self.parameters,
-            space: &space,
-            sites: &sites,
-            definitions: &definitions,
-            depth: 0,
-            field,
-            source,
-        };
-        match scope.value(&node, &[])? {
-            Value::Number(v) => Ok(v),
-            Value::Operator(_) => Err(scenario(format!(
-                "{field}: expected a number, found an operator"
-            ))),
         }
     }
 
@@ -375,7 +429,7 @@ impl Params {
                 ));
             }
         }
-        let hamiltonian = self.operator("hamiltonian", &self.hamiltonian, &space, &sites)?;
+        let hamiltonian = self.operator("hamiltonian", &self.hamiltonian, &space, &sites, &[])?;
         hermitian("hamiltonian", &hamiltonian, &space)?;
 
         // The battery on its own space: its subsystems' sites re-indexed from 0.
@@ -411,26 +465,44 @@ impl Params {
             &self.battery.hamiltonian,
             &battery_space,
             &battery_names,
+            &[],
         )?;
         hermitian("battery.hamiltonian", &h_b, &battery_space)?;
 
         let mut jumps = Vec::new();
         for (k, j) in self.jumps.iter().enumerate() {
             let field = format!("jump[{}]", k + 1);
-            let rate = match &j.rate {
-                Some(r) => self.number(&format!("{field}.rate"), r)?,
-                None => c64::new(1.0, 0.0),
+            // One jump operator per value of the `each` index, or one.
+            let values: Vec<Vec<(String, i64)>> = match &j.each {
+                None => vec![Vec::new()],
+                Some(range) => {
+                    let (var, from, to) =
+                        index_range(&self.parameters, &format!("{field}.each"), range)?;
+                    (from..=to).map(|v| vec![(var.clone(), v)]).collect()
+                }
             };
-            if rate.im != 0.0 || rate.re < 0.0 || !rate.re.is_finite() {
-                return Err(Error::invalid(
-                    format!("{field}.rate"),
-                    rate,
-                    "a real number ≥ 0",
-                ));
-            }
-            let op = self.operator(&format!("{field}.operator"), &j.operator, &space, &sites)?;
-            if rate.re > 0.0 {
-                jumps.push(op.scaled(rate.re.sqrt()));
+            for indices in values {
+                let rate = match &j.rate {
+                    Some(r) => number(&self.parameters, &format!("{field}.rate"), r, &indices)?,
+                    None => c64::new(1.0, 0.0),
+                };
+                if rate.im != 0.0 || rate.re < 0.0 || !rate.re.is_finite() {
+                    return Err(Error::invalid(
+                        format!("{field}.rate"),
+                        show(rate),
+                        "a real number ≥ 0",
+                    ));
+                }
+                let op = self.operator(
+                    &format!("{field}.operator"),
+                    &j.operator,
+                    &space,
+                    &sites,
+                    &indices,
+                )?;
+                if rate.re > 0.0 {
+                    jumps.push(op.scaled(rate.re.sqrt()));
+                }
             }
         }
 
@@ -438,7 +510,13 @@ impl Params {
         for (k, d) in self.drives.iter().enumerate() {
             let field = format!("drive[{}]", k + 1);
             d.value.validate(&format!("{field}.value"))?;
-            let op = self.operator(&format!("{field}.operator"), &d.operator, &space, &sites)?;
+            let op = self.operator(
+                &format!("{field}.operator"),
+                &d.operator,
+                &space,
+                &sites,
+                &[],
+            )?;
             hermitian(&format!("{field}.operator"), &op, &space)?;
             driven.push((format!("{field}.value"), op));
         }
@@ -525,7 +603,8 @@ impl Params {
                 }
                 let local_sites =
                     BTreeMap::from([(spec.subsystem.clone(), (0..targets.len()).collect())]);
-                let op = self.operator(&field("ground"), source, &local_space, &local_sites)?;
+                let op =
+                    self.operator(&field("ground"), source, &local_space, &local_sites, &[])?;
                 hermitian(&field("ground"), &op, &local_space)?;
                 let h = op.build(&Subspace::full(&local_space)?)?.to_dense();
                 let scale = h.norm_max().max(1.0);
@@ -858,6 +937,51 @@ mod tests {
         );
     }
 
+    const CUSTOM_STAR: &str = include_str!("../../../../../examples/custom/star.toml");
+    const BUILT_IN_STAR: &str = include_str!("../../../../../examples/star.toml");
+
+    /// The custom star network (one jump pair per charger through `each`, Fermi rates)
+    /// against the built-in model with qubits, its steady state included.
+    #[test]
+    fn custom_star_equals_the_built_in_model() {
+        let qubits = "network.representation=\"qubits\"";
+        let shared = ["time.steps=41", "time.t_max=2.0"];
+        for (custom_set, built_in_set) in [
+            (vec![], vec![qubits]),
+            (
+                vec![
+                    "parameters.N=4",
+                    "parameters.T=0.5",
+                    "parameters.delta_mu=5.0",
+                ],
+                vec![
+                    qubits,
+                    "network.qubits=4",
+                    "reservoir.temperature=0.5",
+                    "reservoir.delta_mu=5.0",
+                ],
+            ),
+        ] {
+            assert_same_series(
+                CUSTOM_STAR,
+                BUILT_IN_STAR,
+                &shared,
+                &[(&custom_set, &built_in_set)],
+            );
+            let c: Vec<&str> = shared.iter().chain(&custom_set).copied().collect();
+            let b: Vec<&str> = shared.iter().chain(&built_in_set).copied().collect();
+            let (x, y) = (run(CUSTOM_STAR, &c), run(BUILT_IN_STAR, &b));
+            let (xs, ys) = (x.summary_scalars(), y.summary_scalars());
+            for (name, v) in &ys {
+                if name.starts_with("steady_") {
+                    let d = (xs[name] - v).abs();
+                    assert!(d < 1e-10, "{custom_set:?} {name}: {} vs {v}", xs[name]);
+                }
+            }
+            assert!(ys.contains_key("steady_energy"), "{ys:?}");
+        }
+    }
+
     #[test]
     fn the_conserved_charge_is_found() {
         let closed = load(CUSTOM_TC, &[])
@@ -923,7 +1047,7 @@ mod tests {
             ),
             (
                 "jump=[{operator=\"a(cav)\",rate=\"-kappa - 1\"}]",
-                "jump[1].rate = -1",
+                "jump[1].rate = -1 is not allowed",
             ),
             (
                 "initial=[{subsystem=\"cav\",level=4}]",
@@ -934,6 +1058,8 @@ mod tests {
                 "initial[1].level = 40 is not allowed",
             ),
             ("units=\"hbar\"", "units: no parameter `hbar`"),
+            ("jump=[{operator=\"a(cav)\",each=\"i=1:3\"}]", "jump[1].each: expected `i=a..b`"),
+            ("subsystem=[{name=\"cav\",kind=\"mode\",levels=4},{name=\"cell\",kind=\"qubit\",count=\"N - 4\"}]", "subsystem[2].count = N - 4 = 0 is not allowed"),
             ("operators={g=\"n(cav)\"}", "operators.g = g is not allowed"),
         ];
         for (set, expected) in cases {
