@@ -781,6 +781,17 @@ impl TimeEvolution for Params {
     fn problem(&self) -> Result<(Problem, Vec<Warning>)> {
         Params::problem(self)
     }
+
+    /// The levels of the one declared mode (an array's elements share them), which
+    /// `output.check_cutoff` raises; none with no mode or several.
+    fn cutoff_mut(&mut self) -> Option<&mut usize> {
+        let mut modes = self.subsystems.iter_mut().filter(|s| s.kind == Kind::Mode);
+        let mode = modes.next()?;
+        if modes.next().is_some() {
+            return None;
+        }
+        mode.levels.as_mut()
+    }
 }
 
 #[cfg(test)]
@@ -980,6 +991,49 @@ mod tests {
             }
             assert!(ys.contains_key("steady_energy"), "{ys:?}");
         }
+    }
+
+    /// `output.check_cutoff` re-runs at more levels of the one mode, as for the built-in
+    /// chain.
+    #[test]
+    fn the_cutoff_check_raises_the_mode() {
+        let shared = ["time.steps=41", "time.t_max=3.0", "output.check_cutoff=10"];
+        let custom: Vec<&str> = shared.iter().copied().chain(["subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",two_j=1,count=\"N\"}]"]).collect();
+        let built_in: Vec<&str> = shared
+            .iter()
+            .copied()
+            .chain(["chain.two_j=1", "cavity.levels=6"])
+            .collect();
+        let (x, y) = (run(CUSTOM_CHAIN, &custom), run(BUILT_IN_CHAIN, &built_in));
+        let (xc, yc) = (x.cutoff_check.unwrap(), y.cutoff_check.unwrap());
+        assert_eq!((xc.levels, yc.levels), ([6, 10], [6, 10]));
+        assert!(yc.scalars.len() >= 5);
+        for (k, [a, b]) in &yc.scalars {
+            // The built-in's mode is `cavity`, the custom one `cav`.
+            let [c, d] = xc.scalars[&k.replace("cavity", "cav")];
+            assert!(
+                (a - c).abs() < 1e-10 && (b - d).abs() < 1e-10,
+                "{k}: {c}, {d} vs {a}, {b}"
+            );
+        }
+        let two_modes = "subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"mode\",levels=2,count=\"N\"}]";
+        let set: Vec<String> = [
+            two_modes,
+            "output.check_cutoff=10",
+            "hamiltonian=\"n(cav)\"",
+            "battery.hamiltonian=\"n(s[1])\"",
+            "battery.subsystems=[\"s\"]",
+            "initial=[{subsystem=\"cav\",level=0},{subsystem=\"s\",level=0}]",
+            "jump=[]",
+        ]
+        .map(String::from)
+        .to_vec();
+        let model = load(CUSTOM_TC, &set).unwrap();
+        let e = model
+            .run(memory::limit(None), &mut Silent)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("has no cavity cutoff"), "{e}");
     }
 
     #[test]
