@@ -58,9 +58,12 @@ pub struct SubsystemSpec {
     pub name: String,
     /// What it is.
     pub kind: Kind,
-    /// Spins: twice the spin.
+    /// Spins: twice the spin (or give `j`).
     #[serde(default)]
     pub two_j: Option<u32>,
+    /// Spins: the spin j (1/2, 1, 3/2, …), instead of `two_j`.
+    #[serde(default)]
+    pub j: Option<f64>,
     /// Modes: the number of Fock states.
     #[serde(default)]
     pub levels: Option<usize>,
@@ -73,14 +76,24 @@ pub struct SubsystemSpec {
     pub count: Option<toml::Value>,
 }
 
+/// An operator written as one expression or as a list of terms (summed).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Terms {
+    /// `"ω n(cav) + g (…)"`.
+    One(String),
+    /// `["ω n(cav)", "g (…)"]`.
+    Many(Vec<String>),
+}
+
 /// The battery: which subsystems it is made of and its Hamiltonian H_B on them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatterySpec {
     /// Names of declared subsystems (arrays whole).
     pub subsystems: Vec<String>,
-    /// H_B, an expression on those subsystems only.
-    pub hamiltonian: String,
+    /// H_B, an expression (or a list of terms) on those subsystems only.
+    pub hamiltonian: Terms,
 }
 
 /// A driven term f(t) · operator (the drives of the model API: a number, a piecewise
@@ -149,8 +162,8 @@ pub struct Params {
     /// The subsystems, in tensor order.
     #[serde(rename = "subsystem")]
     pub subsystems: Vec<SubsystemSpec>,
-    /// The Hamiltonian H, an expression.
-    pub hamiltonian: String,
+    /// The Hamiltonian H, an expression or a list of terms.
+    pub hamiltonian: Terms,
     /// The battery.
     pub battery: BatterySpec,
     /// Driven terms f_k(t) H_k added to H.
@@ -313,15 +326,36 @@ fn declared_space(
             Kind::Mode => Some("levels"),
             Kind::Dicke => Some("n"),
         };
+        if s.j.is_some() && s.two_j.is_some() {
+            return Err(scenario(format!(
+                "{}: give `two_j` or `j`, not both",
+                field("j")
+            )));
+        }
+        if s.j.is_some() && s.kind != Kind::Spin {
+            return Err(scenario(format!(
+                "{}: `j` does not apply to a {:?} subsystem",
+                field("j"),
+                s.kind
+            )));
+        }
+        let two_j = match s.j {
+            Some(j) if (2.0 * j).fract() == 0.0 && (0.5..=1000.0).contains(&j) => {
+                Some((2.0 * j) as u32)
+            }
+            Some(j) => return Err(Error::invalid(field("j"), j, "a positive multiple of 1/2")),
+            None => s.two_j,
+        };
         let given = [
-            ("two_j", s.two_j.is_some()),
+            ("two_j", two_j.is_some()),
             ("levels", s.levels.is_some()),
             ("n", s.n.is_some()),
         ];
         for (what, present) in given {
             if Some(what) == required && !present {
+                let or_j = if what == "two_j" { " (or `j`)" } else { "" };
                 return Err(scenario(format!(
-                    "{}: a {:?} subsystem needs `{what}`",
+                    "{}: a {:?} subsystem needs `{what}`{or_j}",
                     field("kind"),
                     s.kind
                 )));
@@ -337,7 +371,7 @@ fn declared_space(
         let subsystem = match s.kind {
             Kind::Qubit => Subsystem::QUBIT,
             Kind::Spin => Subsystem::Spin {
-                two_j: s.two_j.unwrap_or(0),
+                two_j: two_j.unwrap_or(0),
             },
             Kind::Mode => Subsystem::Mode {
                 levels: s.levels.unwrap_or(0),
@@ -382,6 +416,27 @@ fn declared_space(
 
 impl Params {
     /// Parses and evaluates `source` (the field `field`) as an operator on `space`.
+    /// The sum of `terms` (the field `field`; its elements `field[k]`).
+    fn terms(
+        &self,
+        field: &str,
+        terms: &Terms,
+        space: &Space,
+        sites: &BTreeMap<String, Vec<usize>>,
+    ) -> Result<OpSum> {
+        match terms {
+            Terms::One(source) => self.operator(field, source, space, sites, &[]),
+            Terms::Many(list) => {
+                let mut total = OpSum::new();
+                for (k, source) in list.iter().enumerate() {
+                    let term = format!("{field}[{}]", k + 1);
+                    total.extend(self.operator(&term, source, space, sites, &[])?);
+                }
+                Ok(total)
+            }
+        }
+    }
+
     fn operator(
         &self,
         field: &str,
@@ -429,7 +484,7 @@ impl Params {
                 ));
             }
         }
-        let hamiltonian = self.operator("hamiltonian", &self.hamiltonian, &space, &sites, &[])?;
+        let hamiltonian = self.terms("hamiltonian", &self.hamiltonian, &space, &sites)?;
         hermitian("hamiltonian", &hamiltonian, &space)?;
 
         // The battery on its own space: its subsystems' sites re-indexed from 0.
@@ -460,12 +515,11 @@ impl Params {
         if battery_sites.is_empty() {
             return Err(scenario("battery.subsystems: name at least one subsystem"));
         }
-        let h_b = self.operator(
+        let h_b = self.terms(
             "battery.hamiltonian",
             &self.battery.hamiltonian,
             &battery_space,
             &battery_names,
-            &[],
         )?;
         hermitian("battery.hamiltonian", &h_b, &battery_space)?;
 
@@ -894,7 +948,9 @@ mod tests {
         let space = |levels: usize, two_j: u32| {
             format!("subsystem=[{{name=\"cav\",kind=\"mode\",levels={levels}}},{{name=\"s\",kind=\"spin\",two_j={two_j},count=\"N\"}}]")
         };
-        let (half8, one6, half6) = (space(8, 1), space(6, 2), space(6, 1));
+        let (half8, one6) = (space(8, 1), space(6, 2));
+        // Spin-1/2 given as j = 0.5.
+        let half6 = "subsystem=[{name=\"cav\",kind=\"mode\",levels=6},{name=\"s\",kind=\"spin\",j=0.5,count=\"N\"}]".to_string();
         assert_same_series(
             CUSTOM_CHAIN,
             BUILT_IN_CHAIN,
@@ -1037,6 +1093,21 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_terms_is_their_sum() {
+        let list = "hamiltonian=[\"omega_c n(cav)\", \"sum(i=1..N) omega_a n(cell[i])\", \"g sum(i=1..N) (a(cav) sp(cell[i]) + ad(cav) sm(cell[i]))\"]";
+        let short = ["time.steps=21", "time.t_max=1.0"];
+        let one = run(CUSTOM_TC, &short);
+        let many: Vec<&str> = short.iter().copied().chain([list]).collect();
+        let many = run(CUSTOM_TC, &many);
+        assert!(
+            max_diff(
+                one.series("energy").unwrap(),
+                many.series("energy").unwrap()
+            ) < 1e-12
+        );
+    }
+
+    #[test]
     fn the_conserved_charge_is_found() {
         let closed = load(CUSTOM_TC, &[])
             .unwrap()
@@ -1112,6 +1183,8 @@ mod tests {
                 "initial[1].level = 40 is not allowed",
             ),
             ("units=\"hbar\"", "units: no parameter `hbar`"),
+            ("subsystem=[{name=\"cav\",kind=\"mode\",levels=4},{name=\"cell\",kind=\"spin\",j=0.7}]", "subsystem[2].j = 0.7 is not allowed"),
+            ("subsystem=[{name=\"cav\",kind=\"mode\"},{name=\"cell\",kind=\"qubit\"}]", "subsystem[1].kind: a Mode subsystem needs `levels`"),
             ("jump=[{operator=\"a(cav)\",each=\"i=1:3\"}]", "jump[1].each: expected `i=a..b`"),
             ("subsystem=[{name=\"cav\",kind=\"mode\",levels=4},{name=\"cell\",kind=\"qubit\",count=\"N - 4\"}]", "subsystem[2].count = N - 4 = 0 is not allowed"),
             ("operators={g=\"n(cav)\"}", "operators.g = g is not allowed"),
@@ -1120,6 +1193,15 @@ mod tests {
             let e = error(CUSTOM_TC, &[set]);
             assert!(e.contains(expected), "{set}:\n{e}");
         }
+        // A list of terms, each located on its own.
+        let e = error(
+            CUSTOM_TC,
+            &["hamiltonian=[\"omega_c n(cav)\", \"g sz(cel[1])\"]"],
+        );
+        assert!(
+            e.contains("hamiltonian[2]: line 1, column 6: unknown subsystem `cel`"),
+            "{e}"
+        );
         let uses_x = "hamiltonian=\"X\"";
         let e = error(CUSTOM_TC, &["operators={X=\"X + n(cav)\"}", uses_x]);
         assert!(e.contains("operators.X refers to itself"), "{e}");
