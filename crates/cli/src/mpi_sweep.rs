@@ -93,8 +93,9 @@ enum ToRoot {
 /// point order (`Some`) and the progress; on the other ranks, `None` once rank 0 has no
 /// more points for them.
 ///
-/// Errors: as `run_sweep`, with the rank that failed; also malformed messages. An error
-/// on rank 0 before any point runs (its checkpoint cannot be opened, say) aborts the job.
+/// Errors: as `run_sweep`, with the rank that failed; a worker's error on a malformed
+/// message from rank 0. An error on rank 0 that the workers would wait on (its checkpoint
+/// cannot be opened, a malformed message) aborts the job instead.
 pub fn run_sweep<P, R, F>(
     ranks: &Ranks,
     name: &str,
@@ -159,9 +160,16 @@ where
             while let Some(message) = world.any_process().immediate_matched_probe_with_tag(TAG) {
                 let (bytes, status) = message.matched_receive_vec::<u8>();
                 let rank = status.source_rank();
-                match serde_json::from_slice::<ToRoot>(&bytes)
-                    .with_context(|| format!("a malformed message from rank {rank}"))?
-                {
+                let message = match serde_json::from_slice::<ToRoot>(&bytes) {
+                    Ok(m) => m,
+                    // A bug between ranks of one binary: end the job rather than return
+                    // and leave the workers waiting for rank 0.
+                    Err(e) => {
+                        eprintln!("error: a malformed message from rank {rank}: {e}");
+                        world.abort(3)
+                    }
+                };
+                match message {
                     ToRoot::Ready => {
                         let next = if results.failure.is_some() {
                             None
