@@ -4,7 +4,8 @@
 //! rates, and a product initial state — run by the same engine as the built-in models.
 //!
 //! Checks: every expression is parsed and evaluated when the scenario is loaded (errors
-//! give the field, the line and the column); the Hamiltonian and H_B must be Hermitian;
+//! give the field, the line and the column); H, H_B, the drive and `ground` operators
+//! must be Hermitian;
 //! the excitation number (U(1)) or its parity (Z2), whichever H conserves, is found from
 //! the built matrix and used for symmetry blocks, as the built-in models declare theirs;
 //! site reflections are found by the engine as for every model.
@@ -245,18 +246,22 @@ fn index_range(
     let (var, bounds) = range.split_once('=').ok_or_else(form)?;
     let (from, to) = bounds.split_once("..").ok_or_else(form)?;
     let var = var.trim();
-    let named = var
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !named {
+    if !is_name(var) {
         return Err(form());
     }
     let bounds = -1_000_000..=1_000_000;
     let from = whole(parameters, field, from, bounds.clone())?;
     let to = whole(parameters, field, to, bounds)?;
     Ok((var.to_string(), from, to))
+}
+
+/// Whether `s` can be a name in expressions: letters, digits and `_`, not starting with a
+/// digit (the lexer's names).
+fn is_name(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A number as written in messages: real ones without an imaginary part.
@@ -297,15 +302,7 @@ fn declared_space(
     let mut sites = BTreeMap::new();
     for (k, s) in specs.iter().enumerate() {
         let field = |f: &str| format!("subsystem[{}].{f}", k + 1);
-        let valid_name = s
-            .name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_name {
+        if !is_name(&s.name) {
             return Err(Error::invalid(
                 field("name"),
                 format!("{:?}", s.name),
