@@ -62,7 +62,7 @@ pub struct StartReport {
 pub struct Report {
     /// Every start, in the order grid, given, random.
     pub starts: Vec<StartReport>,
-    /// Random starts whose search stalled on a flat plateau (see [`on_plateau`]) and were
+    /// Random starts whose search stalled on a flat plateau (see `on_plateau`) and were
     /// replaced by fresh ones from the same seeded stream: their start points, in order.
     pub replaced: Vec<Vec<f64>>,
     /// Index into `starts` of the lowest value among converged searches, or among all

@@ -11,8 +11,8 @@
 //! (the cutoff trap: an optimizer of g(t) pumps photons into the top levels, where the
 //! truncated dynamics is wrong; see [`Weights::top_level`]).
 //!
-//! Closed systems ([`closed`]: exact step propagators from eigen-decompositions, the
-//! Daleckii–Krein derivative) and open ones ([`open`]: Krylov step propagators of the
+//! Closed systems (`closed`: exact step propagators from eigen-decompositions, the
+//! Daleckii–Krein derivative) and open ones (`open`: Krylov step propagators of the
 //! Lindblad generator, the adjoint Lindblad sweep and the augmented-generator derivative).
 
 mod closed;
