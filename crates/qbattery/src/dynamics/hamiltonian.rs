@@ -305,8 +305,13 @@ impl OperatorSum {
         self.indices.len()
     }
 
+    /// Number of terms.
+    pub(crate) fn terms(&self) -> usize {
+        self.terms.len()
+    }
+
     /// out[p] = map(Σ_j coefs[j] · A_j[p]) on the pattern.
-    pub(crate) fn fill(&self, coefs: &[c64], out: &mut [c64], map: impl Fn(c64) -> c64) {
+    pub(crate) fn fill<T>(&self, coefs: &[c64], out: &mut [T], map: impl Fn(c64) -> T) {
         debug_assert_eq!(coefs.len(), self.terms.len());
         for (p, o) in out.iter_mut().enumerate() {
             let mut s = c64::new(0.0, 0.0);
