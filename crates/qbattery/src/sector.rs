@@ -374,44 +374,28 @@ impl Subspace {
     /// The reduced density matrix on the sites `keep` (in ascending site order) of a
     /// pure state given by its amplitudes on this subspace.
     pub fn reduce_ket(&self, psi: &[c64], keep: &[usize]) -> Result<Mat<c64>> {
-        self.check_len(psi.len())?;
-        let (d_keep, parts) = self.split(keep)?;
-        // Ordered groups: the same summation order in every process (bit-for-bit results).
-        let mut groups: BTreeMap<usize, Vec<(usize, c64)>> = BTreeMap::new();
-        for (i, &(k, r)) in parts.iter().enumerate() {
-            if psi[i] != c64::new(0.0, 0.0) {
-                groups.entry(r).or_default().push((k, psi[i]));
-            }
-        }
-        let mut rho = Mat::zeros(d_keep, d_keep);
-        for members in groups.values() {
-            for &(k1, a1) in members {
-                for &(k2, a2) in members {
-                    rho[(k1, k2)] += a1 * a2.conj();
-                }
-            }
-        }
-        Ok(rho)
+        self.reduction(keep)?.ket(psi)
     }
 
     /// The reduced density matrix on the sites `keep` of a density matrix on this subspace.
     pub fn reduce_density(&self, rho: MatRef<'_, c64>, keep: &[usize]) -> Result<Mat<c64>> {
-        self.check_len(rho.nrows())?;
-        self.check_len(rho.ncols())?;
-        let (d_keep, parts) = self.split(keep)?;
+        self.reduction(keep)?.density(rho)
+    }
+
+    /// The partial trace onto the sites `keep`, prepared once for many states.
+    pub fn reduction(&self, keep: &[usize]) -> Result<Reduction> {
+        let (kept_dim, parts) = self.split(keep)?;
+        // Ordered groups: the same summation order in every process (bit-for-bit results).
         let mut groups: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
         for (i, &(k, r)) in parts.iter().enumerate() {
             groups.entry(r).or_default().push((i, k));
         }
-        let mut out = Mat::zeros(d_keep, d_keep);
-        for members in groups.values() {
-            for &(i, ki) in members {
-                for &(j, kj) in members {
-                    out[(ki, kj)] += rho[(i, j)];
-                }
-            }
-        }
-        Ok(out)
+        Ok(Reduction {
+            dim: self.dim(),
+            label: self.label(),
+            kept_dim,
+            groups: groups.into_values().collect(),
+        })
     }
 
     /// The full-space density matrix of a density matrix on this subspace (zero outside).
@@ -447,6 +431,77 @@ impl Subspace {
             });
         }
         Ok(())
+    }
+}
+
+/// The partial trace of states on a [`Subspace`] onto some of its sites
+/// ([`Subspace::reduction`]): the basis states grouped by the levels of the sites traced
+/// out, so that ρ_keep = Σ_g ψ_g ψ_g† over the groups' amplitudes ψ_g.
+#[derive(Debug, Clone)]
+pub struct Reduction {
+    dim: usize,
+    label: String,
+    kept_dim: usize,
+    /// Per group (ascending index of the sites traced out): (basis index, kept index) of
+    /// its basis states, ascending.
+    groups: Vec<Vec<(usize, usize)>>,
+}
+
+impl Reduction {
+    fn check_len(&self, found: usize) -> Result<()> {
+        if found != self.dim {
+            return Err(Error::DimensionMismatch {
+                context: format!("state on {}", self.label),
+                expected: self.dim,
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    /// The reduced density matrix of a pure state given by its amplitudes on the subspace.
+    pub fn ket(&self, psi: &[c64]) -> Result<Mat<c64>> {
+        self.check_len(psi.len())?;
+        let d = self.kept_dim;
+        let mut rho = Mat::<c64>::zeros(d, d);
+        let mut amplitudes: Vec<(usize, c64)> = Vec::new();
+        for members in &self.groups {
+            amplitudes.clear();
+            amplitudes.extend(
+                members
+                    .iter()
+                    .map(|&(i, k)| (k, psi[i]))
+                    .filter(|&(_, a)| a != c64::new(0.0, 0.0)),
+            );
+            // ρ[k1, k2] += a1 conj(a2), column by column.
+            for &(k2, a2) in &amplitudes {
+                let column = rho
+                    .col_mut(k2)
+                    .try_as_col_major_mut()
+                    .expect("an owned matrix")
+                    .as_slice_mut();
+                let c2 = a2.conj();
+                for &(k1, a1) in &amplitudes {
+                    column[k1] += a1 * c2;
+                }
+            }
+        }
+        Ok(rho)
+    }
+
+    /// The reduced density matrix of a density matrix on the subspace.
+    pub fn density(&self, rho: MatRef<'_, c64>) -> Result<Mat<c64>> {
+        self.check_len(rho.nrows())?;
+        self.check_len(rho.ncols())?;
+        let mut out = Mat::zeros(self.kept_dim, self.kept_dim);
+        for members in &self.groups {
+            for &(i, ki) in members {
+                for &(j, kj) in members {
+                    out[(ki, kj)] += rho[(i, j)];
+                }
+            }
+        }
+        Ok(out)
     }
 }
 

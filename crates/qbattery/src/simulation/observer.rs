@@ -7,7 +7,7 @@ use crate::metrics::populations::Eigenspaces;
 use crate::metrics::spectrum::{hermitian_eigenvalues, DENSITY_TOL};
 use crate::metrics::{energy, entropy, ergotropy, negativity, steering};
 use crate::operators::opsum::OpSum;
-use crate::sector::Subspace;
+use crate::sector::{Reduction, Subspace};
 use crate::space::{Space, Subsystem};
 use crate::{c64, Mat, MatRef};
 
@@ -62,6 +62,9 @@ pub(crate) struct Observer<'a> {
     local_batteries: Vec<(usize, Mat<c64>)>,
     eigenspaces: Option<Eigenspaces>,
     cutoff_tolerance: f64,
+    /// The partial traces the metrics take (battery, modes, single sites, the pair),
+    /// prepared once.
+    reductions: Vec<(Vec<usize>, Reduction)>,
 }
 
 /// The terms of H_B that act on the battery site `site` (a site of the problem) alone, as
@@ -195,8 +198,20 @@ impl<'a> Observer<'a> {
                 .collect::<Result<_>>()?,
             eigenspaces,
             cutoff_tolerance: output.cutoff_tolerance,
+            reductions: Vec::new(),
         };
         let subspace = &plan.subspace;
+        let mut keeps: Vec<Vec<usize>> = vec![b.sites.clone()];
+        keeps.extend(obs.modes.iter().map(|&(s, _)| vec![s]));
+        keeps.extend(obs.local_batteries.iter().map(|&(s, _)| vec![s]));
+        keeps.extend(obs.entropy_sites.iter().map(|&s| vec![s]));
+        keeps.extend(obs.pair.map(|p| p.to_vec()));
+        keeps.sort();
+        keeps.dedup();
+        obs.reductions = keeps
+            .into_iter()
+            .map(|k| Ok((k.clone(), subspace.reduction(&k)?)))
+            .collect::<Result<_>>()?;
         let rho_b0 = if problem.initial.is_pure() {
             subspace.reduce_ket(&problem.initial.ket_on(subspace)?, &b.sites)?
         } else {
@@ -206,14 +221,22 @@ impl<'a> Observer<'a> {
         Ok(obs)
     }
 
+    /// The prepared partial trace onto `sites`, or a new one.
+    fn reduction(&self, sites: &[usize]) -> Result<std::borrow::Cow<'_, Reduction>> {
+        match self.reductions.iter().find(|(k, _)| k == sites) {
+            Some((_, r)) => Ok(std::borrow::Cow::Borrowed(r)),
+            None => Ok(std::borrow::Cow::Owned(self.subspace.reduction(sites)?)),
+        }
+    }
+
     /// The stored energy of a pure state (for the exact refinement of the maxima).
     pub(crate) fn energy_of_ket(&self, psi: &[c64]) -> Result<f64> {
-        let rho_b = self.subspace.reduce_ket(psi, &self.problem.battery.sites)?;
+        let rho_b = self.reduction(&self.problem.battery.sites)?.ket(psi)?;
         Ok(energy::expectation(rho_b.as_ref(), self.h_b.as_ref())? - self.e0)
     }
 
     pub(crate) fn observe_ket(&self, psi: &[c64]) -> Result<Sample> {
-        let reduce = |sites: &[usize]| self.subspace.reduce_ket(psi, sites);
+        let reduce = |sites: &[usize]| self.reduction(sites)?.ket(psi);
         // A pure state's log-negativity from its Schmidt values.
         let log_negativity = || {
             let blocks = self
@@ -225,7 +248,7 @@ impl<'a> Observer<'a> {
     }
 
     pub(crate) fn observe_density(&self, rho: MatRef<'_, c64>) -> Result<Sample> {
-        let reduce = |sites: &[usize]| self.subspace.reduce_density(rho, sites);
+        let reduce = |sites: &[usize]| self.reduction(sites)?.density(rho);
         let log_negativity = || {
             let full = self.subspace.embed_density(rho)?;
             negativity::log_negativity(
