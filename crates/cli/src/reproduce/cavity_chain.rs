@@ -531,7 +531,9 @@ fn figs8_9(dir: &RunDir, md: &mut String) -> Result<()> {
          and spin-3/2 are solved on the subspace reachable from the initial state \
          (spin-1: a sparse LU, about 17 s and 2.4 GB per point on 2 cores; spin-3/2: the \
          jump map, about 25 s and 0.7 GB, where an LU would need some 16 GB), hence \
-         their coarser grids.",
+         their coarser grids. In the grids' CSVs, `NaN` marks what does not apply: \
+         `reachable_dimension` where the whole sector was solved, `gap` where the jump map \
+         gave no estimate.",
         FIG89_KAPPA.0,
         FIG89_KAPPA.1,
         FIG89_NTH.0,
