@@ -95,10 +95,11 @@ mod enabled {
         };
         let sac_dir = dir.path().join("sac");
         eprintln!(
-            "qbattery: soft actor-critic, preset {:?}, {} steps of {} per episode, logs in {}",
+            "qbattery: soft actor-critic, preset {:?}, {} steps of {} per episode, networks on {}, logs in {}",
             settings.preset,
             settings.steps,
             spec.steps,
+            settings.device.resolved(),
             sac_dir.display()
         );
         let trained = train(&task, &settings, &sac_dir, true)?;

@@ -259,9 +259,44 @@ fn control_optimizes_checks_the_cutoff_and_simulates_the_protocol() {
         .unwrap();
     assert!((last - energy).abs() < 1e-6, "{last} vs {energy}");
     assert!(out.join("protocol.png").exists() && out.join("energy.png").exists());
+    // The optimum as the only start (`control.protocol_starts`): GRAPE refines it and
+    // never loses J.
+    let start = format!(
+        "control.protocol_starts=[[{}]]",
+        values
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let only = [
+        start.as_str(),
+        "control.constant_starts=[]",
+        "control.scan_points=0",
+        "control.optimizer.random_starts=0",
+    ];
+    let (o, refined) = run(&only);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(refined.join("starts.json")).unwrap())
+            .unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 1, "{again}");
+    let refined: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(refined.join("optimum.json")).unwrap())
+            .unwrap();
+    let j = refined["objective"].as_f64().unwrap();
+    assert!(j >= objective - 1e-9, "{j} < {objective}");
     for (bad, field) in [
         ("control.steps=0", "control.steps"),
         ("control.speed=1", "speed"),
+        (
+            "control.protocol_starts=[[0.5, 0.5]]",
+            "control.protocol_starts[0]",
+        ),
+        (
+            "control.protocol_starts=[[0.5, 0.5, 2.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]]",
+            "control.protocol_starts[0][2]",
+        ),
     ] {
         let (o, _) = run(&[bad]);
         let err = String::from_utf8_lossy(&o.stderr);

@@ -20,7 +20,9 @@ use crate::{Error, Result};
 
 /// The networks and their optimizers.
 pub struct Agent {
+    /// The training device (with autodiff) and the same device without it (acting).
     device: Device,
+    inference: Device,
     actor: Actor,
     critic: TwinCritic,
     target: TwinCritic,
@@ -75,14 +77,17 @@ const PARTS: [&str; 7] = [
 ];
 
 impl Agent {
-    /// Fresh networks for observations of length `obs_dim`, initialised from `seed`.
-    pub fn new(obs_dim: usize, settings: &SacSettings) -> Self {
-        let device = Device::flex().autodiff();
+    /// Fresh networks for observations of length `obs_dim`, initialised from `seed`, on
+    /// `settings.device`; an error when that device is not built in or does not answer.
+    pub fn new(obs_dim: usize, settings: &SacSettings) -> Result<Self> {
+        let inference = settings.device.device()?;
+        probe(&inference, settings)?;
+        let device = inference.clone().autodiff();
         device.seed(settings.seed);
         let actor = Actor::new(obs_dim, &settings.hidden, &device);
         let critic = TwinCritic::new(obs_dim, &settings.hidden, &device);
         let target = critic.clone();
-        Self {
+        Ok(Self {
             temperature: Temperature::new(settings.initial_alpha, &device),
             actor,
             critic,
@@ -95,7 +100,8 @@ impl Agent {
             discount: settings.discount,
             polyak: settings.polyak,
             device,
-        }
+            inference,
+        })
     }
 
     /// α.
@@ -106,15 +112,15 @@ impl Agent {
     /// An action a ∈ (−1, 1) drawn from π(·|obs).
     pub fn act(&self, obs: &[f32], rng: &mut impl Rng) -> f64 {
         let actor = self.actor.valid();
-        let obs = matrix(obs.to_vec(), obs.len(), &Device::flex());
-        let noise = column(normal(1, rng), &Device::flex());
+        let obs = matrix(obs.to_vec(), obs.len(), &self.inference);
+        let noise = column(normal(1, rng), &self.inference);
         scalar(actor.sample(obs, noise).action.reshape([1]))
     }
 
     /// The deterministic action tanh μ(obs).
     pub fn act_deterministic(&self, obs: &[f32]) -> f64 {
         let actor = self.actor.valid();
-        let obs = matrix(obs.to_vec(), obs.len(), &Device::flex());
+        let obs = matrix(obs.to_vec(), obs.len(), &self.inference);
         scalar(actor.mean_action(obs).reshape([1]))
     }
 
@@ -211,6 +217,25 @@ impl Agent {
             load_optimizer(self.temperature_optimizer, dir, "temperature_optimizer")?;
         Ok(self)
     }
+}
+
+/// One small computation on `device`: a GPU backend whose device is absent panics on its
+/// first operation, which this turns into an error naming the setting.
+fn probe(device: &Device, settings: &SacSettings) -> Result<()> {
+    let device = device.clone();
+    std::panic::catch_unwind(move || scalar(Tensor::<1>::ones([1], &device).sum()))
+        .map(|_| ())
+        .map_err(|panic| {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Error::Settings(format!(
+                "control.sac.device = \"{}\": the device did not answer ({why}); use \"cpu\"",
+                settings.device
+            ))
+        })
 }
 
 fn checkpoint_error(dir: &Path, part: &str, detail: String) -> Error {

@@ -8,10 +8,12 @@
 //! The environment is [`qbattery::optimize::control::Episode`]: the same prepared block
 //! and step propagators as GRAPE, so the protocol found is scored by the same objective
 //! and re-checked at a larger cutoff by the same code. Neural networks run on burn's
-//! `flex` CPU backend; this crate is kept off the default build (burn takes minutes to
+//! `flex` CPU backend, or on a GPU in a build with the `cuda` or `wgpu` feature
+//! ([`backend`]); this crate is kept off the default build (burn takes minutes to
 //! compile) and reached from the `qbattery` command through its `sac` feature.
 
 pub mod agent;
+pub mod backend;
 pub mod environment;
 pub mod network;
 pub mod replay;
@@ -20,6 +22,7 @@ pub mod train;
 
 use std::path::PathBuf;
 
+pub use backend::Accelerator;
 pub use settings::{Observation, SacSettings};
 pub use train::{train, Task, Trained};
 

@@ -8,10 +8,12 @@
 //! steps = 30000            # any field below overrides the preset's value
 //! observation = "energy_power"
 //! seed = 7
+//! device = "auto"          # "cpu", "cuda", "cuda:1", "wgpu" (see the backend module)
 //! ```
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Accelerator;
 use crate::{Error, Result};
 
 /// What the agent sees at t_k.
@@ -73,6 +75,10 @@ pub struct SacSettings {
     pub evaluate_every: usize,
     /// Steps between checkpoints (written at the next episode's end; 0: never).
     pub checkpoint_every: usize,
+    /// Where the networks run (`"auto"`, `"cpu"`, `"cuda"`, `"cuda:N"`, `"wgpu"`): see
+    /// [`crate::backend`]. A resumed run may change it.
+    #[serde(default)]
+    pub device: Accelerator,
 }
 
 impl SacSettings {
@@ -100,6 +106,7 @@ impl SacSettings {
             seed: 1,
             evaluate_every: 5_000,
             checkpoint_every: 20_000,
+            device: Accelerator::Auto,
         }
     }
 
@@ -244,6 +251,10 @@ mod tests {
         let s = SacSettings::from_table(Some(&t)).unwrap();
         assert_eq!((s.steps, s.seed, s.buffer), (10, 3, 180_000));
         assert_eq!(s.hidden, vec![512, 256]);
+        assert_eq!(s.device, Accelerator::Auto);
+        let t: toml::Value = toml::from_str("device = \"cuda:1\"").unwrap();
+        let s = SacSettings::from_table(Some(&t)).unwrap();
+        assert_eq!(s.device, Accelerator::Cuda(1));
         for (text, field) in [
             ("preset = \"slow\"", "preset"),
             ("stepz = 3", "stepz"),
@@ -251,6 +262,7 @@ mod tests {
             ("batch = 0", "batch"),
             ("hidden = []", "hidden"),
             ("observation = \"pixels\"", "observation"),
+            ("device = \"gpu\"", "device"),
         ] {
             let t: toml::Value = toml::from_str(text).unwrap();
             let e = SacSettings::from_table(Some(&t)).unwrap_err().to_string();

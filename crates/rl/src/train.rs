@@ -264,14 +264,16 @@ pub fn train(
         task.top_level,
     );
     let obs_dim = env.observation_len();
-    let agent = Agent::new(obs_dim, settings);
+    let agent = Agent::new(obs_dim, settings)?;
     let (training_csv, evaluations_csv) = (dir.join("training.csv"), dir.join("evaluations.csv"));
     let (mut state, mut agent, mut replay, resumed) = match checkpoints.latest() {
         Some(from) => {
             let (state, agent, replay) = checkpoints.read(&from, agent, obs_dim, settings)?;
-            // A run may be continued to more steps; every other setting must match.
+            // A run may be continued to more steps or on another device; every other
+            // setting must match.
             let same = SacSettings {
                 steps: settings.steps,
+                device: settings.device,
                 ..state.settings.clone()
             };
             if same != *settings {

@@ -17,6 +17,7 @@
 //! check_cutoff = 30             # Fock levels of the re-evaluation (default 2× the run's)
 //! cutoff_tolerance = 1e-3       # relative change of E(τ) that warns
 //! constant_starts = [1.0]       # constant protocols to start from
+//! protocol_starts = [[0.2, 1.0, …]]  # whole protocols (K values each) to start from
 //! scan_points = 21              # constant protocols scanned; the best is a start
 //! [control.objective]           # optimize::control::Weights: energy, mean_power, top_level
 //! [control.optimizer]           # optimize::multistart::Options: seed, random_starts, search
@@ -72,6 +73,10 @@ pub struct ControlSpec {
     /// Constant protocols to start from.
     #[serde(default)]
     pub constant_starts: Vec<f64>,
+    /// Whole protocols to start from (K values each, within the bounds): a protocol
+    /// found by another method (the soft actor-critic's, the paper's) refined by GRAPE.
+    #[serde(default)]
+    pub protocol_starts: Vec<Vec<f64>>,
     /// Constant protocols scanned over the bounds; the best one is a start (0: none;
     /// default 21).
     #[serde(default = "default_scan_points")]
@@ -138,6 +143,22 @@ impl ControlSpec {
                 format!("within the bounds [{lo}, {hi}]"),
             ));
         }
+        for (i, p) in self.protocol_starts.iter().enumerate() {
+            if p.len() != self.steps {
+                return Err(Error::invalid(
+                    format!("control.protocol_starts[{i}]"),
+                    format!("{} values", p.len()),
+                    format!("control.steps = {} values", self.steps),
+                ));
+            }
+            if let Some((k, g)) = p.iter().enumerate().find(|(_, g)| !(lo..=hi).contains(*g)) {
+                return Err(Error::invalid(
+                    format!("control.protocol_starts[{i}][{k}]"),
+                    g,
+                    format!("within the bounds [{lo}, {hi}]"),
+                ));
+            }
+        }
         if !(self.cutoff_tolerance.is_finite() && self.cutoff_tolerance > 0.0) {
             return Err(Error::invalid(
                 "control.cutoff_tolerance",
@@ -154,13 +175,14 @@ impl ControlSpec {
         }
         if self.method == ControlMethod::Grape
             && self.constant_starts.is_empty()
+            && self.protocol_starts.is_empty()
             && self.scan_points == 0
             && self.optimizer.random_starts == 0
         {
             return Err(Error::invalid(
                 "control",
                 "no starts",
-                "constant_starts, scan_points > 0 or optimizer.random_starts > 0",
+                "constant_starts, protocol_starts, scan_points > 0 or optimizer.random_starts > 0",
             ));
         }
         self.optimizer.search.validate()
@@ -383,6 +405,7 @@ pub fn optimize(table: &toml::Table) -> Result<ControlOutcome> {
     let (report, scan) = run.optimize(
         (lo, hi),
         &spec.constant_starts,
+        &spec.protocol_starts,
         spec.scan_points,
         &spec.optimizer,
     )?;

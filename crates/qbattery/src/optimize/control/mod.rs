@@ -378,7 +378,8 @@ impl ControlProblem {
     }
 
     /// Maximizes J over the box `[lower, upper]^K` by seeded multi-start L-BFGS-B from the
-    /// constant protocols `constant_starts`, the best constant protocol of a scan of
+    /// constant protocols `constant_starts`, the whole protocols `protocol_starts` (K
+    /// values each), the best constant protocol of a scan of
     /// `scan_points` values in the box (0: none; not repeated when it is one of the
     /// constant starts) and `options.random_starts` random
     /// protocols (`options.grid_points` is ignored: a grid over K dimensions is not
@@ -387,6 +388,7 @@ impl ControlProblem {
         &self,
         (lower, upper): (f64, f64),
         constant_starts: &[f64],
+        protocol_starts: &[Vec<f64>],
         scan_points: usize,
         options: &multistart::Options,
     ) -> Result<(multistart::Report, Vec<(f64, f64)>)> {
@@ -399,6 +401,7 @@ impl ControlProblem {
                 given.push(vec![best; k]);
             }
         }
+        given.extend(protocol_starts.iter().cloned());
         let options = multistart::Options {
             grid_points: 0,
             ..options.clone()

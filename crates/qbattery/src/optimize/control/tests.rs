@@ -130,7 +130,7 @@ fn optimum_beats_the_best_constant_protocol() {
         seed: 7,
         ..multistart::Options::default()
     };
-    let (report, scan) = c.optimize((0.0, 1.0), &[1.0], 11, &options).unwrap();
+    let (report, scan) = c.optimize((0.0, 1.0), &[1.0], &[], 11, &options).unwrap();
     let best_constant = scan.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
     let best = report.best();
     assert!(best.x.iter().all(|&g| (0.0..=1.0).contains(&g)));
