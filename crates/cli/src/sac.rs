@@ -42,6 +42,11 @@ impl SacSearch {
     fn view(&self) -> Found<'_> {
         unreachable!("no SacSearch exists without the sac feature")
     }
+
+    /// Seconds of training over every invocation.
+    pub(crate) fn training_seconds(&self) -> f64 {
+        unreachable!("no SacSearch exists without the sac feature")
+    }
 }
 
 /// Without the `sac` feature: an error that says how to build it.
@@ -62,6 +67,12 @@ mod enabled {
     use crate::plot::{line_plot, LinePlot, Series};
 
     impl SacSearch {
+        /// Seconds of training over every invocation (a resumed search counts the
+        /// invocations before it).
+        pub(crate) fn training_seconds(&self) -> f64 {
+            self.trained.training_seconds
+        }
+
         pub(super) fn view(&self) -> Found<'_> {
             Found {
                 method: "sac",

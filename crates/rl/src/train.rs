@@ -53,6 +53,10 @@ pub struct Trained {
     pub resumed_from: Option<usize>,
     /// Seconds of this invocation (not counting the run before a resume).
     pub wall_seconds: f64,
+    /// Seconds of training over every invocation that reached the final checkpoint (a
+    /// killed invocation counts up to its last checkpoint).
+    #[serde(default)]
+    pub training_seconds: f64,
 }
 
 /// One row of `training.csv`.
@@ -99,6 +103,9 @@ struct State {
     evaluations_logged: usize,
     last_losses: (f64, f64, f64, f64),
     running_return: f64,
+    /// Seconds of training up to this checkpoint, over every invocation.
+    #[serde(default)]
+    training_seconds: f64,
 }
 
 fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -311,11 +318,13 @@ pub fn train(
                 evaluations_logged: 0,
                 last_losses: (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
                 running_return: f64::NAN,
+                training_seconds: 0.0,
             };
             (state, agent, Replay::new(settings.buffer, obs_dim), None)
         }
     };
     state.settings = settings.clone();
+    let seconds_before = state.training_seconds;
     let mut rng = ChaCha8Rng::from_seed(state.rng_seed);
     rng.set_word_pos(state.rng_word_pos);
     let mut episodes = csv_appender(&training_csv, resumed.is_none())?;
@@ -374,6 +383,7 @@ pub fn train(
                     episodes: 0,
                     resumed_from: None,
                     wall_seconds: 0.0,
+                    training_seconds: 0.0,
                 });
             }
             let best_objective = state.best.as_ref().map_or(objective, |b| b.objective);
@@ -427,6 +437,7 @@ pub fn train(
                 && state.step - last_checkpoint >= settings.checkpoint_every;
             if due || last {
                 state.rng_word_pos = rng.get_word_pos();
+                state.training_seconds = seconds_before + clock.elapsed().as_secs_f64();
                 checkpoints.write(&state, &agent, &replay)?;
                 last_checkpoint = state.step;
             }
@@ -443,5 +454,6 @@ pub fn train(
     best.episodes = state.episode;
     best.resumed_from = resumed;
     best.wall_seconds = clock.elapsed().as_secs_f64();
+    best.training_seconds = seconds_before + best.wall_seconds;
     Ok(best)
 }

@@ -111,6 +111,9 @@ fn trains_reproducibly_and_resumes() {
     assert_eq!(resumed.resumed_from, Some(200));
     assert_eq!(resumed.values, straight.values);
     assert_eq!(resumed.objective, straight.objective);
+    // The training time counts both invocations.
+    assert!(resumed.training_seconds > resumed.wall_seconds);
+    assert!(half.training_seconds >= half.wall_seconds);
     for file in ["training.csv", "evaluations.csv"] {
         assert_eq!(
             read(&base.join("resumed").join(file)),
