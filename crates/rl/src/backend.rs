@@ -1,12 +1,14 @@
 //! Where the networks run: `control.sac.device`, one of
 //!
-//! - `"auto"` (the default): the GPU backend this build has (CUDA, else wgpu), else the
-//!   CPU;
+//! - `"auto"` (the default): the GPU backend when the build has it, else the CPU;
 //! - `"cpu"`: burn's `flex` CPU backend (always built);
-//! - `"cuda"` or `"cuda:N"`: NVIDIA GPU N (default 0), in a build with the `cuda` feature
-//!   (`cargo build --release --features sac-cuda` for the `qbattery` command);
-//! - `"wgpu"`: the first GPU wgpu finds (Vulkan, Metal, DirectX 12), in a build with the
-//!   `wgpu` feature (`--features sac-wgpu`).
+//! - `"wgpu"`: the first GPU wgpu finds (Vulkan, which NVIDIA's driver provides, Metal,
+//!   DirectX 12), in a build with the `wgpu` feature (`cargo build --release --features
+//!   sac-wgpu` for the `qbattery` command).
+//!
+//! burn's CUDA backend is not offered: its build script (`tracel-llvm-bundler`, through
+//! `cubecl-cuda`) downloads an LLVM bundle from outside the package registries, which
+//! fails offline (checked 2026-12-04: "failed to lookup address information").
 //!
 //! A run is reproducible from its seed on one device; the same seed on another device
 //! gives other numbers (other kernels, other summation orders).
@@ -17,7 +19,7 @@ use std::str::FromStr;
 use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// The `control.sac.device` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -26,7 +28,6 @@ pub enum Accelerator {
     #[default]
     Auto,
     Cpu,
-    Cuda(usize),
     Wgpu,
 }
 
@@ -34,18 +35,13 @@ impl FromStr for Accelerator {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        let bad = || {
-            format!("{s:?} is not a device: must be \"auto\", \"cpu\", \"cuda\", \"cuda:N\" or \"wgpu\"")
-        };
         match s {
             "auto" => Ok(Self::Auto),
             "cpu" => Ok(Self::Cpu),
-            "cuda" => Ok(Self::Cuda(0)),
             "wgpu" => Ok(Self::Wgpu),
-            _ => match s.strip_prefix("cuda:") {
-                Some(n) => n.parse().map(Self::Cuda).map_err(|_| bad()),
-                None => Err(bad()),
-            },
+            _ => Err(format!(
+                "{s:?} is not a device: must be \"auto\", \"cpu\" or \"wgpu\""
+            )),
         }
     }
 }
@@ -55,8 +51,6 @@ impl fmt::Display for Accelerator {
         match self {
             Self::Auto => f.write_str("auto"),
             Self::Cpu => f.write_str("cpu"),
-            Self::Cuda(0) => f.write_str("cuda"),
-            Self::Cuda(n) => write!(f, "cuda:{n}"),
             Self::Wgpu => f.write_str("wgpu"),
         }
     }
@@ -80,7 +74,6 @@ impl Accelerator {
     /// The backend `auto` stands for in this build, and any other setting unchanged.
     pub fn resolved(self) -> Self {
         match self {
-            Self::Auto if cfg!(feature = "cuda") => Self::Cuda(0),
             Self::Auto if cfg!(feature = "wgpu") => Self::Wgpu,
             Self::Auto => Self::Cpu,
             other => other,
@@ -91,24 +84,15 @@ impl Accelerator {
     pub fn device(self) -> Result<Device> {
         match self.resolved() {
             Self::Cpu | Self::Auto => Ok(Device::flex()),
-            #[cfg(feature = "cuda")]
-            Self::Cuda(n) => Ok(Device::cuda(n)),
-            #[cfg(not(feature = "cuda"))]
-            Self::Cuda(_) => self.missing("cuda"),
             #[cfg(feature = "wgpu")]
             Self::Wgpu => Ok(Device::wgpu(Default::default())),
             #[cfg(not(feature = "wgpu"))]
-            Self::Wgpu => self.missing("wgpu"),
+            Self::Wgpu => Err(crate::Error::Settings(format!(
+                "control.sac.device = \"{self}\" needs a build with the wgpu feature \
+                 (the qbattery command: cargo build --release --features sac-wgpu); \
+                 use \"cpu\" or \"auto\""
+            ))),
         }
-    }
-
-    #[cfg(not(all(feature = "cuda", feature = "wgpu")))]
-    fn missing(self, feature: &str) -> Result<Device> {
-        Err(Error::Settings(format!(
-            "control.sac.device = \"{self}\" needs a build with the {feature} feature \
-             (the qbattery command: cargo build --release --features sac-{feature}); \
-             use \"cpu\" or \"auto\""
-        )))
     }
 }
 
@@ -118,23 +102,21 @@ mod tests {
 
     #[test]
     fn settings_parse_print_and_resolve() {
-        for text in ["auto", "cpu", "cuda", "cuda:2", "wgpu"] {
+        for text in ["auto", "cpu", "wgpu"] {
             let a: Accelerator = text.parse().unwrap();
             assert_eq!(a.to_string(), text);
         }
-        for text in ["gpu", "cuda:", "cuda:x", ""] {
+        for text in ["gpu", "cuda", ""] {
             let e = text.parse::<Accelerator>().unwrap_err();
-            assert!(e.contains("\"cuda:N\""), "{e}");
+            assert!(e.contains("\"wgpu\""), "{e}");
         }
         assert!(Accelerator::Cpu.device().is_ok());
-        if !cfg!(feature = "cuda") {
-            let e = Accelerator::Cuda(0).device().unwrap_err().to_string();
+        if !cfg!(feature = "wgpu") {
+            let e = Accelerator::Wgpu.device().unwrap_err().to_string();
             assert!(
-                e.contains("sac-cuda") && e.contains("control.sac.device"),
+                e.contains("sac-wgpu") && e.contains("control.sac.device"),
                 "{e}"
             );
-        }
-        if !cfg!(any(feature = "cuda", feature = "wgpu")) {
             assert_eq!(Accelerator::Auto.resolved(), Accelerator::Cpu);
         }
     }

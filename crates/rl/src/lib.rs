@@ -8,7 +8,7 @@
 //! The environment is [`qbattery::optimize::control::Episode`]: the same prepared block
 //! and step propagators as GRAPE, so the protocol found is scored by the same objective
 //! and re-checked at a larger cutoff by the same code. Neural networks run on burn's
-//! `flex` CPU backend, or on a GPU in a build with the `cuda` or `wgpu` feature
+//! `flex` CPU backend, or on a GPU in a build with the `wgpu` feature
 //! ([`backend`]); this crate is kept off the default build (burn takes minutes to
 //! compile) and reached from the `qbattery` command through its `sac` feature.
 

@@ -8,7 +8,7 @@
 //! steps = 30000            # any field below overrides the preset's value
 //! observation = "energy_power"
 //! seed = 7
-//! device = "auto"          # "cpu", "cuda", "cuda:1", "wgpu" (see the backend module)
+//! device = "auto"          # or "cpu", "wgpu" (see the backend module)
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,7 @@ pub struct SacSettings {
     pub evaluate_every: usize,
     /// Steps between checkpoints (written at the next episode's end; 0: never).
     pub checkpoint_every: usize,
-    /// Where the networks run (`"auto"`, `"cpu"`, `"cuda"`, `"cuda:N"`, `"wgpu"`): see
+    /// Where the networks run (`"auto"`, `"cpu"`, `"wgpu"`): see
     /// [`crate::backend`]. A resumed run may change it.
     #[serde(default)]
     pub device: Accelerator,
@@ -252,9 +252,9 @@ mod tests {
         assert_eq!((s.steps, s.seed, s.buffer), (10, 3, 180_000));
         assert_eq!(s.hidden, vec![512, 256]);
         assert_eq!(s.device, Accelerator::Auto);
-        let t: toml::Value = toml::from_str("device = \"cuda:1\"").unwrap();
+        let t: toml::Value = toml::from_str("device = \"wgpu\"").unwrap();
         let s = SacSettings::from_table(Some(&t)).unwrap();
-        assert_eq!(s.device, Accelerator::Cuda(1));
+        assert_eq!(s.device, Accelerator::Wgpu);
         for (text, field) in [
             ("preset = \"slow\"", "preset"),
             ("stepz = 3", "stepz"),
