@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use qbattery::models::control::{self, ControlSpec};
+use qbattery::models::control::{self, Checked, ControlSpec};
 use qbattery::simulation::Run;
 use serde::{Deserialize, Serialize};
 
@@ -119,25 +119,43 @@ struct Outcome {
     sac: Option<SacOutcome>,
 }
 
-/// What the soft actor-critic found for a case: E(τ) of its protocol at both cutoffs, and
-/// GRAPE's refinement of that protocol (`control.protocol_starts`).
+/// E(τ) of a protocol at the run's cutoff and at the check cutoff.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct SacOutcome {
+struct AtCutoffs {
     energy: f64,
     energy_check: f64,
     converged: bool,
-    /// Seconds of training, over every invocation.
-    training_seconds: f64,
-    refined: Refined,
 }
 
-/// GRAPE started from the soft actor-critic's protocol.
+impl AtCutoffs {
+    fn of(c: &Checked) -> Self {
+        Self {
+            energy: c.run.energy,
+            energy_check: c.check.energy,
+            converged: c.converged,
+        }
+    }
+
+    /// `E₁₄ → E₂₈`, flagged when not converged.
+    fn cell(&self) -> String {
+        let flag = if self.converged {
+            ""
+        } else {
+            " (**not converged**)"
+        };
+        format!("{:.4} → {:.4}{flag}", self.energy, self.energy_check)
+    }
+}
+
+/// What the soft actor-critic found for a case, and GRAPE started from that protocol
+/// (`control.protocol_starts`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Refined {
-    energy: f64,
-    energy_check: f64,
-    converged: bool,
-    wall_seconds: f64,
+struct SacOutcome {
+    found: AtCutoffs,
+    /// Seconds of training, over every invocation.
+    training_seconds: f64,
+    refined: AtCutoffs,
+    refined_seconds: f64,
 }
 
 /// The soft actor-critic's search of the case (`method = "sac"` with its default, the
@@ -163,18 +181,11 @@ fn sac_search(case: &Case, table: &toml::Table, root: &Path) -> Result<Option<Sa
         qbattery::scenario::apply_override(&mut grape, &o)?;
     }
     let refined = control::optimize(&grape).with_context(|| case.label())?;
-    let r = &refined.best().result;
     Ok(Some(SacOutcome {
-        energy: found.result.run.energy,
-        energy_check: found.result.check.energy,
-        converged: found.result.converged,
+        found: AtCutoffs::of(found.result),
         training_seconds: search.training_seconds(),
-        refined: Refined {
-            energy: r.run.energy,
-            energy_check: r.check.energy,
-            converged: r.converged,
-            wall_seconds: refined.wall_seconds,
-        },
+        refined: AtCutoffs::of(&refined.best().result),
+        refined_seconds: refined.wall_seconds,
     }))
 }
 
@@ -380,27 +391,11 @@ fn report(md: &mut String, all: &[(&Case, &Outcome)]) -> Result<()> {
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )?;
     for (c, o) in all {
-        let cutoffs = |e: f64, check: f64, converged: bool| {
-            let flag = if converged {
-                ""
-            } else {
-                " (**not converged**)"
-            };
-            format!("{e:.4} → {check:.4}{flag}")
-        };
         let (sac, sac_wall, refined) = match &o.sac {
             Some(s) => (
-                cutoffs(s.energy, s.energy_check, s.converged),
+                s.found.cell(),
                 format!("{:.0}", s.training_seconds),
-                format!(
-                    "{} ({:.0} s)",
-                    cutoffs(
-                        s.refined.energy,
-                        s.refined.energy_check,
-                        s.refined.converged
-                    ),
-                    s.refined.wall_seconds
-                ),
+                format!("{} ({:.0} s)", s.refined.cell(), s.refined_seconds),
             ),
             None => ("–".into(), "–".into(), "–".into()),
         };
