@@ -32,6 +32,7 @@ pub struct Agent {
     temperature_optimizer: ModuleOptimizer,
     learning_rate: f64,
     alpha_learning_rate: f64,
+    /// γ^n: the discount of the bootstrapped value after an n-step transition.
     discount: f64,
     polyak: f64,
 }
@@ -97,7 +98,7 @@ impl Agent {
             temperature_optimizer: AdamConfig::new().init(),
             learning_rate: settings.learning_rate,
             alpha_learning_rate: settings.alpha_learning_rate,
-            discount: settings.discount,
+            discount: settings.discount.powi(settings.n_step as i32),
             polyak: settings.polyak,
             device,
             inference,
@@ -137,7 +138,8 @@ impl Agent {
         let not_done = column(batch.done, d).neg() + 1.0;
         let alpha = self.alpha();
 
-        // Eq. A6: y = r + γ (1 − done) [min Q_tar(s′, a′) − α log π(a′|s′)], a′ ~ π(·|s′).
+        // Eq. A6: y = r + γ (1 − done) [min Q_tar(s′, a′) − α log π(a′|s′)], a′ ~ π(·|s′),
+        // with r the discounted sum and γ^n in place of γ for n-step transitions.
         let next = self
             .actor
             .sample(next_obs.clone(), column(normal(n, rng), d));

@@ -1,6 +1,8 @@
 //! The experience replay buffer D: the last `capacity` transitions (s, a, r, s′, done),
-//! sampled uniformly in minibatches, and saved with a checkpoint.
+//! sampled uniformly in minibatches, and saved with a checkpoint; and the n-step
+//! transitions that go into it.
 
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 
 use rand::Rng;
@@ -146,6 +148,53 @@ impl Replay {
     }
 }
 
+/// Turns the steps of an episode into n-step transitions (s_k, a_k, Σ_{i<m} γ^i r_{k+i},
+/// s_{k+m}, done) with m = n, or fewer at the episode's end, where the transition is
+/// terminal and so needs no γ^m. With n = 1 every step goes into the buffer as it is.
+#[derive(Debug, Clone)]
+pub struct NStep {
+    n: usize,
+    discount: f64,
+    /// The last steps (s, a, r) whose n-step transitions are not complete yet.
+    pending: VecDeque<(Vec<f32>, f32, f64)>,
+}
+
+impl NStep {
+    pub fn new(n: usize, discount: f64) -> Self {
+        Self {
+            n,
+            discount,
+            pending: VecDeque::with_capacity(n),
+        }
+    }
+
+    /// Whether steps are waiting (never at an episode's end).
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Records the step (obs, action, reward) → next_obs and moves every transition it
+    /// completes into `replay`.
+    pub fn push(
+        &mut self,
+        replay: &mut Replay,
+        step: (Vec<f32>, f32, f64),
+        next_obs: &[f32],
+        done: bool,
+    ) {
+        self.pending.push_back(step);
+        while self.pending.len() == self.n || (done && !self.pending.is_empty()) {
+            let sum = self
+                .pending
+                .iter()
+                .rev()
+                .fold(0.0, |sum, (_, _, r)| r + self.discount * sum);
+            let (obs, action, _) = self.pending.pop_front().expect("a pending step");
+            replay.push(&obs, action, sum as f32, next_obs, done);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +222,40 @@ mod tests {
         r.write(&mut bytes).unwrap();
         assert_eq!(Replay::read(&mut bytes.as_slice(), 3, 2).unwrap(), r);
         assert!(Replay::read(&mut bytes.as_slice(), 4, 2).is_err());
+    }
+
+    /// A four-step episode in 3-step transitions with γ = 0.5 (rewards 1, 2, 4, 8): two
+    /// full sums that bootstrap from s_3 and s_4, then the two terminal tails.
+    #[test]
+    fn n_step_transitions() {
+        let mut r = Replay::new(10, 1);
+        let mut n_step = NStep::new(3, 0.5);
+        for k in 0..4 {
+            let done = k == 3;
+            n_step.push(
+                &mut r,
+                (vec![k as f32], k as f32, 2f64.powi(k)),
+                &[k as f32 + 1.0],
+                done,
+            );
+            assert_eq!(n_step.is_empty(), done);
+        }
+        assert_eq!(r.len(), 4);
+        assert_eq!(r.obs[..4], [0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(
+            r.reward[..4],
+            [1.0 + 1.0 + 1.0, 2.0 + 2.0 + 2.0, 4.0 + 4.0, 8.0]
+        );
+        assert_eq!(r.next_obs[..4], [3.0, 4.0, 4.0, 4.0]);
+        assert_eq!(r.done[..4], [0.0, 1.0, 1.0, 1.0]);
+        // n = 1 stores each step as it is.
+        let mut one = Replay::new(10, 1);
+        let mut n_step = NStep::new(1, 0.5);
+        n_step.push(&mut one, (vec![0.0], 0.3, 0.7), &[1.0], false);
+        assert!(n_step.is_empty());
+        assert_eq!(
+            (one.reward[0], one.next_obs[0], one.done[0]),
+            (0.7, 1.0, 0.0)
+        );
     }
 }

@@ -43,6 +43,12 @@ pub struct SacSettings {
     pub initial_alpha: f64,
     /// Discount factor γ (Table I: 0.993).
     pub discount: f64,
+    /// Steps summed in the critic's target before it bootstraps: y = Σ_{i<n} γ^i r_{k+i}
+    /// + γ^n (min Q_tar − α log π)(s_{k+n}), cut at the episode's end (1: the one-step
+    /// target of the paper's Eq. A6). Longer sums carry the reward of a late step back
+    /// to the coupling that caused it in fewer updates.
+    #[serde(default = "one_step")]
+    pub n_step: usize,
     /// Replay buffer size (Table I: 180k transitions).
     pub buffer: usize,
     /// Polyak coefficient β of the target networks: φ_tar ← β φ_tar + (1 − β) φ (Table
@@ -81,6 +87,10 @@ pub struct SacSettings {
     pub device: Accelerator,
 }
 
+fn one_step() -> usize {
+    1
+}
+
 impl SacSettings {
     /// Table I of the paper.
     pub fn paper() -> Self {
@@ -91,6 +101,7 @@ impl SacSettings {
             alpha_learning_rate: 3e-3,
             initial_alpha: 1.0,
             discount: 0.993,
+            n_step: 1,
             buffer: 180_000,
             polyak: 0.995,
             hidden: vec![512, 256],
@@ -177,10 +188,14 @@ impl SacSettings {
             ("batch", self.batch),
             ("evaluate_every", self.evaluate_every),
             ("entropy_steps", self.entropy_steps),
+            ("n_step", self.n_step),
         ] {
             if v == 0 {
                 return bad(name, v.to_string(), "≥ 1");
             }
+        }
+        if self.n_step > 1000 {
+            return bad("n_step", self.n_step.to_string(), "between 1 and 1000");
         }
         if self.batch > self.buffer {
             return bad("batch", self.batch.to_string(), "≤ buffer");
@@ -216,6 +231,8 @@ impl SacSettings {
                 return bad(name, v.to_string(), "finite");
             }
         }
+        // A device this build lacks (its GPU, if any, is first touched by the agent).
+        self.device.device()?;
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return bad(
                 "hidden",
@@ -252,15 +269,22 @@ mod tests {
         assert_eq!((s.steps, s.seed, s.buffer), (10, 3, 180_000));
         assert_eq!(s.hidden, vec![512, 256]);
         assert_eq!(s.device, Accelerator::Auto);
+        // The GPU backend is accepted when the build has it, else refused up front.
         let t: toml::Value = toml::from_str("device = \"wgpu\"").unwrap();
-        let s = SacSettings::from_table(Some(&t)).unwrap();
-        assert_eq!(s.device, Accelerator::Wgpu);
+        match SacSettings::from_table(Some(&t)) {
+            Ok(s) => assert!(cfg!(feature = "wgpu") && s.device == Accelerator::Wgpu),
+            Err(e) => {
+                assert!(!cfg!(feature = "wgpu") && e.to_string().contains("control.sac.device"))
+            }
+        }
         for (text, field) in [
             ("preset = \"slow\"", "preset"),
             ("stepz = 3", "stepz"),
             ("discount = 1.5", "discount"),
             ("batch = 0", "batch"),
             ("hidden = []", "hidden"),
+            ("n_step = 0", "n_step"),
+            ("n_step = 5000", "n_step"),
             ("observation = \"pixels\"", "observation"),
             ("device = \"gpu\"", "device"),
         ] {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::{Agent, Losses};
 use crate::environment::Environment;
-use crate::replay::Replay;
+use crate::replay::{NStep, Replay};
 use crate::settings::SacSettings;
 use crate::{Error, Result};
 
@@ -352,6 +352,8 @@ pub fn train(
         alpha,
         entropy,
     };
+    // Empty at an episode's end, so a checkpoint never holds a pending step.
+    let mut n_step = NStep::new(settings.n_step, settings.discount);
     // Whole episodes: the last one ends at or after `settings.steps`.
     while state.step < settings.steps || !env.at_start() {
         let obs = env.observe();
@@ -362,7 +364,12 @@ pub fn train(
         };
         let (outcome, reward) = env.step(action, state.step, settings)?;
         let next_obs = env.observe();
-        replay.push(&obs, action as f32, reward as f32, &next_obs, outcome.done);
+        n_step.push(
+            &mut replay,
+            (obs, action as f32, reward),
+            &next_obs,
+            outcome.done,
+        );
         episode_return += reward;
         state.step += 1;
         if state.step >= settings.update_after {
@@ -436,6 +443,7 @@ pub fn train(
             let due = settings.checkpoint_every > 0
                 && state.step - last_checkpoint >= settings.checkpoint_every;
             if due || last {
+                debug_assert!(n_step.is_empty(), "a checkpoint with pending n-step steps");
                 state.rng_word_pos = rng.get_word_pos();
                 state.training_seconds = seconds_before + clock.elapsed().as_secs_f64();
                 checkpoints.write(&state, &agent, &replay)?;

@@ -55,6 +55,8 @@ fn tiny(steps: usize) -> SacSettings {
         fermi_width: 50.0,
         evaluate_every: 50,
         checkpoint_every: 100,
+        // 3-step transitions: a checkpoint falls between episodes, where none is pending.
+        n_step: 3,
         ..SacSettings::fast()
     }
 }
