@@ -43,10 +43,10 @@ pub struct SacSettings {
     pub initial_alpha: f64,
     /// Discount factor γ (Table I: 0.993).
     pub discount: f64,
-    /// Steps summed in the critic's target before it bootstraps: y = Σ_{i<n} γ^i r_{k+i}
-    /// + γ^n (min Q_tar − α log π)(s_{k+n}), cut at the episode's end (1: the one-step
-    /// target of the paper's Eq. A6). Longer sums carry the reward of a late step back
-    /// to the coupling that caused it in fewer updates.
+    /// Steps summed in the critic's target before it bootstraps: the target is
+    /// Σ_{i<n} γ^i r_{k+i} plus γ^n (min Q_tar − α log π)(s_{k+n}), cut at the episode's
+    /// end (1: the one-step target of the paper's Eq. A6). Longer sums carry the reward
+    /// of a late step back to the coupling that caused it in fewer updates.
     #[serde(default = "one_step")]
     pub n_step: usize,
     /// Replay buffer size (Table I: 180k transitions).
